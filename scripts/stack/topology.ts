@@ -49,7 +49,8 @@ export type RoleKey = keyof typeof roles;
 
 export function postgresUrl(role: RoleKey, database: string): string {
   const { name, password } = roles[role];
-  return `postgres://${name}:${password}@${host}:${ports.postgres}/${database}`;
+  // sslmode=disable: the loopback stack has no TLS, and dbmate's driver would otherwise insist on it.
+  return `postgres://${name}:${password}@${host}:${ports.postgres}/${database}?sslmode=disable`;
 }
 
 /** The connection variables printed by `npm run stack -- env` and read by tests and services. */

@@ -1,0 +1,172 @@
+/**
+ * The settings of the pipeline, one zod schema per concern, keyed by environment variable name so every error
+ * names the variable to fix. Services pick the sections they need (see load.ts).
+ * Names follow the seed jobs where they exist (DATABASE_URL_CORE, DATABASE_URL_ANALYTICS, BATCH_SIZE, ENV,
+ * SENTRY_DSN).
+ */
+import { z } from 'zod';
+
+const postgresUrl = z
+  .string()
+  .refine((value) => /^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(value), {
+    message: 'must be a postgres:// URL with a host and a database name',
+  });
+
+const positiveInt = z.coerce.number().int().positive();
+
+const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+
+export const runtimeSection = z
+  .object({
+    ENV: z.enum(['development', 'test', 'staging', 'production']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SENTRY_DSN: z.url().optional(),
+    SENTRY_TRACES_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0),
+  })
+  .transform((env) => ({
+    env: env.ENV,
+    logLevel: env.LOG_LEVEL,
+    sentry: env.SENTRY_DSN ? { dsn: env.SENTRY_DSN, tracesSampleRate: env.SENTRY_TRACES_SAMPLE_RATE } : undefined,
+  }));
+
+export const coreDatabaseSection = z
+  .object({ DATABASE_URL_CORE: postgresUrl })
+  .transform((env) => ({ url: env.DATABASE_URL_CORE }));
+
+/** The core database as its owner (the product application): seed, workload and test set-up only. */
+export const coreOwnerDatabaseSection = z
+  .object({ DATABASE_URL_CORE_OWNER: postgresUrl })
+  .transform((env) => ({ url: env.DATABASE_URL_CORE_OWNER }));
+
+export const analyticsDatabaseSection = z
+  .object({ DATABASE_URL_ANALYTICS: postgresUrl })
+  .transform((env) => ({ url: env.DATABASE_URL_ANALYTICS }));
+
+/** dbt may run as its own role; by default it uses the analytics URL, as the seed's dbt-env.sh did. */
+export const dbtSection = z
+  .object({
+    DBT_DATABASE_URL: postgresUrl.optional(),
+    DATABASE_URL_ANALYTICS: postgresUrl.optional(),
+    DBT_VENV: z.string().min(1).optional(),
+    DBT_THREADS: positiveInt.max(32).default(4),
+  })
+  .superRefine((env, context) => {
+    if (!env.DBT_DATABASE_URL && !env.DATABASE_URL_ANALYTICS) {
+      context.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL_ANALYTICS'],
+        message: 'is required (or set DBT_DATABASE_URL)',
+      });
+    }
+  })
+  .transform((env) => ({
+    url: (env.DBT_DATABASE_URL ?? env.DATABASE_URL_ANALYTICS) as string,
+    venv: env.DBT_VENV,
+    threads: env.DBT_THREADS,
+  }));
+
+export const batchSection = z
+  .object({ BATCH_SIZE: positiveInt.max(100_000).default(500) })
+  .transform((env) => ({ size: env.BATCH_SIZE }));
+
+const saslMechanisms = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+
+export const kafkaSection = z
+  .object({
+    KAFKA_BROKERS: z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((broker) => broker.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z
+          .array(z.string().regex(/^[^\s:]+:\d{1,5}$/, { message: 'each broker must be host:port' }))
+          .min(1, { message: 'needs at least one host:port' }),
+      ),
+    KAFKA_CLIENT_ID: z.string().min(1).default('cdc-pipeline'),
+    KAFKA_SSL: booleanFlag.default(false),
+    KAFKA_SSL_CA_FILE: z.string().min(1).optional(),
+    KAFKA_SASL_MECHANISM: z.enum(saslMechanisms).optional(),
+    KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+    KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+    KAFKA_TOPIC_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, { message: 'may only contain letters, digits, _ and -' })
+      .default('core'),
+    KAFKA_TOPIC_PARTITIONS: positiveInt.max(1000).default(3),
+    KAFKA_TOPIC_REPLICATION_FACTOR: positiveInt.max(10).default(1),
+  })
+  .superRefine((env, context) => {
+    if (env.KAFKA_SASL_MECHANISM) {
+      for (const key of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const) {
+        if (!env[key]) {
+          context.addIssue({ code: 'custom', path: [key], message: 'is required when KAFKA_SASL_MECHANISM is set' });
+        }
+      }
+    }
+  })
+  .transform((env) => ({
+    brokers: env.KAFKA_BROKERS,
+    clientId: env.KAFKA_CLIENT_ID,
+    ssl: env.KAFKA_SSL ? { caFile: env.KAFKA_SSL_CA_FILE } : undefined,
+    sasl:
+      env.KAFKA_SASL_MECHANISM && env.KAFKA_SASL_USERNAME && env.KAFKA_SASL_PASSWORD
+        ? {
+            mechanism: env.KAFKA_SASL_MECHANISM,
+            username: env.KAFKA_SASL_USERNAME,
+            password: env.KAFKA_SASL_PASSWORD,
+          }
+        : undefined,
+    topics: {
+      prefix: env.KAFKA_TOPIC_PREFIX,
+      partitions: env.KAFKA_TOPIC_PARTITIONS,
+      replicationFactor: env.KAFKA_TOPIC_REPLICATION_FACTOR,
+    },
+  }));
+
+export const registrySection = z
+  .object({
+    SCHEMA_REGISTRY_URL: z.url(),
+    SCHEMA_REGISTRY_USERNAME: z.string().min(1).optional(),
+    SCHEMA_REGISTRY_PASSWORD: z.string().min(1).optional(),
+  })
+  .superRefine((env, context) => {
+    if (Boolean(env.SCHEMA_REGISTRY_USERNAME) !== Boolean(env.SCHEMA_REGISTRY_PASSWORD)) {
+      const missing = env.SCHEMA_REGISTRY_USERNAME ? 'SCHEMA_REGISTRY_PASSWORD' : 'SCHEMA_REGISTRY_USERNAME';
+      context.addIssue({ code: 'custom', path: [missing], message: 'registry credentials need both username and password' });
+    }
+  })
+  .transform((env) => ({
+    url: env.SCHEMA_REGISTRY_URL,
+    auth:
+      env.SCHEMA_REGISTRY_USERNAME && env.SCHEMA_REGISTRY_PASSWORD
+        ? { username: env.SCHEMA_REGISTRY_USERNAME, password: env.SCHEMA_REGISTRY_PASSWORD }
+        : undefined,
+  }));
+
+export const sections = {
+  runtime: runtimeSection,
+  coreDatabase: coreDatabaseSection,
+  coreOwnerDatabase: coreOwnerDatabaseSection,
+  analyticsDatabase: analyticsDatabaseSection,
+  dbt: dbtSection,
+  batch: batchSection,
+  kafka: kafkaSection,
+  registry: registrySection,
+} as const;
+
+export type SectionName = keyof typeof sections;
+
+/** Variables whose values must never be printed or logged (URLs carry passwords; a DSN carries a key). */
+export const secretVariables = [
+  'DATABASE_URL_CORE',
+  'DATABASE_URL_CORE_OWNER',
+  'DATABASE_URL_ANALYTICS',
+  'DBT_DATABASE_URL',
+  'KAFKA_SASL_PASSWORD',
+  'SCHEMA_REGISTRY_PASSWORD',
+  'SENTRY_DSN',
+] as const;
