@@ -29,13 +29,16 @@ export class ConfigError extends PipelineError {
 /** Empty variables (`FOO=` in a .env file) mean "unset", not "the empty string". */
 function withoutEmptyValues(env: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
+    Object.entries(env).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '',
+    ),
   );
 }
 
 function describeIssue(issue: z.core.$ZodIssue, input: Record<string, string>): ConfigProblem {
   const variable = String(issue.path[0] ?? '(environment)');
-  if (input[variable] === undefined && issue.code === 'invalid_type') return { variable, message: 'is required' };
+  if (input[variable] === undefined && issue.code === 'invalid_type')
+    return { variable, message: 'is required' };
   return { variable, message: issue.message };
 }
 
@@ -61,7 +64,9 @@ export function loadConfig<const Names extends SectionName>(
   }
   const unique = problems.filter(
     (problem, index) =>
-      problems.findIndex((other) => other.variable === problem.variable && other.message === problem.message) === index,
+      problems.findIndex(
+        (other) => other.variable === problem.variable && other.message === problem.message,
+      ) === index,
   );
   if (unique.length > 0) throw new ConfigError(unique);
   return config as Config<Names>;

@@ -6,15 +6,15 @@
  */
 import { z } from 'zod';
 
-const postgresUrl = z
-  .string()
-  .refine((value) => /^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(value), {
-    message: 'must be a postgres:// URL with a host and a database name',
-  });
+const postgresUrl = z.string().refine((value) => /^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(value), {
+  message: 'must be a postgres:// URL with a host and a database name',
+});
 
 const positiveInt = z.coerce.number().int().positive();
 
-const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
 
 export const runtimeSection = z
   .object({
@@ -26,7 +26,9 @@ export const runtimeSection = z
   .transform((env) => ({
     env: env.ENV,
     logLevel: env.LOG_LEVEL,
-    sentry: env.SENTRY_DSN ? { dsn: env.SENTRY_DSN, tracesSampleRate: env.SENTRY_TRACES_SAMPLE_RATE } : undefined,
+    sentry: env.SENTRY_DSN
+      ? { dsn: env.SENTRY_DSN, tracesSampleRate: env.SENTRY_TRACES_SAMPLE_RATE }
+      : undefined,
   }));
 
 export const coreDatabaseSection = z
@@ -103,7 +105,11 @@ export const kafkaSection = z
     if (env.KAFKA_SASL_MECHANISM) {
       for (const key of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const) {
         if (!env[key]) {
-          context.addIssue({ code: 'custom', path: [key], message: 'is required when KAFKA_SASL_MECHANISM is set' });
+          context.addIssue({
+            code: 'custom',
+            path: [key],
+            message: 'is required when KAFKA_SASL_MECHANISM is set',
+          });
         }
       }
     }
@@ -136,7 +142,11 @@ export const registrySection = z
   .superRefine((env, context) => {
     if (Boolean(env.SCHEMA_REGISTRY_USERNAME) !== Boolean(env.SCHEMA_REGISTRY_PASSWORD)) {
       const missing = env.SCHEMA_REGISTRY_USERNAME ? 'SCHEMA_REGISTRY_PASSWORD' : 'SCHEMA_REGISTRY_USERNAME';
-      context.addIssue({ code: 'custom', path: [missing], message: 'registry credentials need both username and password' });
+      context.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: 'registry credentials need both username and password',
+      });
     }
   })
   .transform((env) => ({

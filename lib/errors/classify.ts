@@ -20,7 +20,12 @@ const transientNetworkCodes = new Set([
   'ENOTFOUND',
 ]);
 
-const deadLetterCodes = new Set(['DECODE_FAILED', 'TRANSFORM_FAILED', 'VALIDATION_FAILED', 'CONSTRAINT_VIOLATION']);
+const deadLetterCodes = new Set([
+  'DECODE_FAILED',
+  'TRANSFORM_FAILED',
+  'VALIDATION_FAILED',
+  'CONSTRAINT_VIOLATION',
+]);
 
 /** SQLSTATE classes and codes that mean "try again later" (PostgreSQL appendix A). */
 function isTransientSqlState(sqlState: string): boolean {

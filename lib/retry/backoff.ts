@@ -17,7 +17,10 @@ export interface BackoffOptions {
   random?: () => number;
 }
 
-export function backoffDelay(attempt: number, options: Pick<BackoffOptions, 'initialDelayMs' | 'maxDelayMs'>) {
+export function backoffDelay(
+  attempt: number,
+  options: Pick<BackoffOptions, 'initialDelayMs' | 'maxDelayMs'>,
+) {
   return Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** Math.max(0, attempt - 1));
 }
 
@@ -36,7 +39,10 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-export async function withBackoff<T>(operation: (attempt: number) => Promise<T>, options: BackoffOptions): Promise<T> {
+export async function withBackoff<T>(
+  operation: (attempt: number) => Promise<T>,
+  options: BackoffOptions,
+): Promise<T> {
   const shouldRetry = options.shouldRetry ?? ((error: unknown) => classifyError(error) === 'retry');
   const random = options.random ?? Math.random;
   for (let attempt = 1; ; attempt++) {

@@ -22,7 +22,7 @@ export function describeFailure(error: unknown): string {
   return String(error);
 }
 
-export async function runMain(name: string, main: () => Promise<number | undefined | void>): Promise<void> {
+export async function runMain(name: string, main: () => Promise<number | undefined>): Promise<void> {
   try {
     const code = await main();
     process.exitCode = typeof code === 'number' ? code : exitCodes.ok;

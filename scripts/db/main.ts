@@ -14,7 +14,10 @@ const usage = `usage: db <migrate|status|new <name>> [--target analytics|core]`;
 function parseTarget(value: string | undefined): MigrationTarget {
   const target = value ?? 'analytics';
   if (!(target in migrationTargets)) {
-    throw new PipelineError('INVALID_ARGUMENT', `unknown --target "${target}" (expected analytics or core)\n${usage}`);
+    throw new PipelineError(
+      'INVALID_ARGUMENT',
+      `unknown --target "${target}" (expected analytics or core)\n${usage}`,
+    );
   }
   return target as MigrationTarget;
 }

@@ -6,6 +6,11 @@ import { runDbt } from './run.ts';
 await runMain('dbt', async () => {
   const { dbt } = loadConfig(['dbt']);
   const args = process.argv.slice(2);
-  const result = await runDbt({ args: args.length > 0 ? args : ['--help'], databaseUrl: dbt.url, threads: dbt.threads, venv: dbt.venv });
+  const result = await runDbt({
+    args: args.length > 0 ? args : ['--help'],
+    databaseUrl: dbt.url,
+    threads: dbt.threads,
+    venv: dbt.venv,
+  });
   return result.code;
 });

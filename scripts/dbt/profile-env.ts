@@ -13,7 +13,10 @@ export function dbtProfileEnv(databaseUrl: string, threads: number): Record<stri
   }
   const dbname = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!url.hostname || !dbname || !url.username) {
-    throw new PipelineError('CONFIG_INVALID', 'the dbt database URL needs a user, a host and a database name');
+    throw new PipelineError(
+      'CONFIG_INVALID',
+      'the dbt database URL needs a user, a host and a database name',
+    );
   }
   return {
     DBT_PG_HOST: url.hostname,

@@ -52,7 +52,9 @@ export function runDbt(run: DbtRun): Promise<{ code: number; output: string }> {
     child.stderr?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
-    child.on('error', (error) => reject(new PipelineError('COMMAND_FAILED', 'could not start dbt', { cause: error })));
+    child.on('error', (error) =>
+      reject(new PipelineError('COMMAND_FAILED', 'could not start dbt', { cause: error })),
+    );
     child.on('close', (code) => resolve({ code: code ?? 1, output }));
   });
 }

@@ -20,7 +20,13 @@ describe('withBackoff', () => {
         if (calls < 3) throw transient();
         return 'done';
       },
-      { attempts: 5, initialDelayMs: 1, maxDelayMs: 4, random: () => 1, onRetry: (_e, _a, ms) => delays.push(ms) },
+      {
+        attempts: 5,
+        initialDelayMs: 1,
+        maxDelayMs: 4,
+        random: () => 1,
+        onRetry: (_e, _a, ms) => delays.push(ms),
+      },
     );
     expect(result).toBe('done');
     expect(delays).toEqual([1, 2]);

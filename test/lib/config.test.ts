@@ -74,9 +74,10 @@ describe('loadConfig', () => {
   });
 
   it('requires SASL credentials when a mechanism is set, and never prints the password', () => {
-    const problems = problemsOf({ ...valid, KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'u' }, [
-      'kafka',
-    ]);
+    const problems = problemsOf(
+      { ...valid, KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'u' },
+      ['kafka'],
+    );
     expect(problems).toEqual([
       { variable: 'KAFKA_SASL_PASSWORD', message: 'is required when KAFKA_SASL_MECHANISM is set' },
     ]);
@@ -96,6 +97,8 @@ describe('loadConfig', () => {
     const config = loadConfig(['dbt'], { env: valid, envFiles: false });
     expect(config.dbt.url).toBe(valid.DATABASE_URL_ANALYTICS);
     const problems = problemsOf({}, ['dbt']);
-    expect(problems).toEqual([{ variable: 'DATABASE_URL_ANALYTICS', message: 'is required (or set DBT_DATABASE_URL)' }]);
+    expect(problems).toEqual([
+      { variable: 'DATABASE_URL_ANALYTICS', message: 'is required (or set DBT_DATABASE_URL)' },
+    ]);
   });
 });

@@ -26,7 +26,9 @@ describe('classifyError', () => {
   });
 
   it('honours kafkajs retriable flags and explicit retriable errors', () => {
-    expect(classifyError(Object.assign(new Error('leader not available'), { retriable: true }))).toBe('retry');
+    expect(classifyError(Object.assign(new Error('leader not available'), { retriable: true }))).toBe(
+      'retry',
+    );
     expect(classifyError(new PipelineError('KAFKA_UNAVAILABLE', 'down', { retriable: true }))).toBe('retry');
   });
 

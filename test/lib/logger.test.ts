@@ -22,7 +22,12 @@ describe('createLogger', () => {
       'applied',
     );
     const entry = JSON.parse(lines[0] ?? '{}');
-    expect(entry).toMatchObject({ service: 'raw-sink', table: 'missions', msg: 'applied', password: '[redacted]' });
+    expect(entry).toMatchObject({
+      service: 'raw-sink',
+      table: 'missions',
+      msg: 'applied',
+      password: '[redacted]',
+    });
     expect(entry.connection.connectionString).toBe('[redacted]');
     expect(entry.event.after).toBe('[redacted]');
     expect(lines.join('')).not.toMatch(/hunter2|someone@example|u:p@h/);

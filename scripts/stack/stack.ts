@@ -1,0 +1,26 @@
+/** The services of the native stack, in start order. Built on demand, so importing this file starts nothing. */
+import { createDbtVenv } from './dbt-venv.ts';
+import { createKafka } from './kafka.ts';
+import { createPostgres } from './postgres.ts';
+import { createRegistry } from './registry.ts';
+import type { Service } from './service.ts';
+
+export interface Stack {
+  postgres: Service;
+  kafka: Service;
+  registry: Service;
+  dbtVenv: Service;
+}
+
+export function createStack(): Stack {
+  return {
+    postgres: createPostgres(),
+    kafka: createKafka(),
+    registry: createRegistry(),
+    dbtVenv: createDbtVenv(),
+  };
+}
+
+export function stackServices(stack: Stack): Service[] {
+  return [stack.postgres, stack.kafka, stack.registry, stack.dbtVenv];
+}
