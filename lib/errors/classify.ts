@@ -20,6 +20,10 @@ const transientNetworkCodes = new Set([
   'ENOTFOUND',
 ]);
 
+// node-postgres reports a socket dropped mid-query (server restart, network cut) as a plain Error without a code.
+const droppedConnectionMessage =
+  /Connection terminated|Client has encountered a connection error|connection timeout/i;
+
 const deadLetterCodes = new Set([
   'DECODE_FAILED',
   'TRANSFORM_FAILED',
@@ -60,6 +64,8 @@ export function classifyError(error: unknown): ErrorDisposition {
       if (isTransientSqlState(code)) return 'retry';
       if (code.startsWith('23') || code.startsWith('22')) return 'dead-letter'; // integrity / data exception
     }
+    if (link instanceof Error && code === undefined && droppedConnectionMessage.test(link.message))
+      return 'retry';
     // kafkajs marks its own transient errors (leader not available, request timed out, ...) as retriable.
     if (typeof link === 'object' && link !== null && (link as { retriable?: unknown }).retriable === true) {
       return 'retry';

@@ -4,9 +4,8 @@
  * the demo core schema runs as the application's owner role (DATABASE_URL_CORE_OWNER).
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../lib/config/index.ts';
 import { PipelineError } from '../../lib/errors/index.ts';
-import { runMain } from '../../lib/runtime/index.ts';
+import { configure, runMain } from '../../lib/runtime/index.ts';
 import { type MigrationTarget, migrationTargets, runDbmate } from './dbmate.ts';
 
 const usage = `usage: db <migrate|status|new <name>> [--target analytics|core]`;
@@ -24,8 +23,8 @@ function parseTarget(value: string | undefined): MigrationTarget {
 
 function databaseUrl(target: MigrationTarget): string {
   return target === 'core'
-    ? loadConfig(['coreOwnerDatabase']).coreOwnerDatabase.url
-    : loadConfig(['analyticsDatabase']).analyticsDatabase.url;
+    ? configure('db', ['coreOwnerDatabase']).config.coreOwnerDatabase.url
+    : configure('db', ['analyticsDatabase']).config.analyticsDatabase.url;
 }
 
 await runMain('db', async () => {

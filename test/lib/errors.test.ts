@@ -13,6 +13,11 @@ describe('classifyError', () => {
     expect(classifyError(withCode('40P01'))).toBe('retry');
   });
 
+  it('retries a connection node-postgres saw dropped mid-query (an error without a code)', () => {
+    expect(classifyError(new Error('Connection terminated unexpectedly'))).toBe('retry');
+    expect(classifyError(new Error('Connection terminated due to connection timeout'))).toBe('retry');
+  });
+
   it('dead-letters data problems', () => {
     expect(classifyError(withCode('23505'))).toBe('dead-letter');
     expect(classifyError(new PipelineError('DECODE_FAILED', 'bad magic byte'))).toBe('dead-letter');
