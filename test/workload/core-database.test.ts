@@ -110,7 +110,7 @@ describe('core schema, seed and workload on a scratch database', () => {
     }
   });
 
-  it('gives every captured table a primary key, and the reader role SELECT when it exists', async () => {
+  it('gives every captured table a primary key, and the reader role SELECT on those tables only', async () => {
     await withClient(async (client) => {
       const keys = await client.query(
         `SELECT c.relname FROM pg_class c JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary
@@ -125,6 +125,18 @@ describe('core schema, seed and workload on a scratch database', () => {
             table,
           ]);
           expect(grant.rows[0].ok, table).toBe(true);
+        }
+        // Least privilege: a table nobody captures stays unreadable to the pipeline, now and later.
+        await client.query('CREATE TABLE uncaptured_notes (id bigint PRIMARY KEY)');
+        try {
+          for (const table of ['schema_migrations', 'uncaptured_notes']) {
+            const grant = await client.query(`SELECT has_table_privilege('cdc_reader', $1, 'SELECT') AS ok`, [
+              table,
+            ]);
+            expect(grant.rows[0].ok, table).toBe(false);
+          }
+        } finally {
+          await client.query('DROP TABLE uncaptured_notes');
         }
       }
     });
