@@ -50,6 +50,10 @@ export function* causeChain(error: unknown): Generator<unknown> {
   while (current !== undefined && current !== null && !seen.has(current)) {
     seen.add(current);
     yield current;
-    current = current instanceof Error ? current.cause : undefined;
+    // kafkajs keeps the underlying failure in `originalError` (e.g. retries exhausted on a refused connection).
+    current =
+      current instanceof Error
+        ? (current.cause ?? (current as { originalError?: unknown }).originalError)
+        : undefined;
   }
 }

@@ -30,6 +30,14 @@ describe('classifyError', () => {
     expect(classifyError(deeper)).toBe('dead-letter');
   });
 
+  it('follows kafkajs originalError links', () => {
+    const exhausted = Object.assign(new Error('Connection error: retries exhausted'), {
+      retriable: false,
+      originalError: Object.assign(new Error('connect ECONNREFUSED'), { retriable: true }),
+    });
+    expect(classifyError(exhausted)).toBe('retry');
+  });
+
   it('honours kafkajs retriable flags and explicit retriable errors', () => {
     expect(classifyError(Object.assign(new Error('leader not available'), { retriable: true }))).toBe(
       'retry',

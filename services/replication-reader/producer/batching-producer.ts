@@ -1,0 +1,191 @@
+/**
+ * Batches change messages by size and time and sends them to Kafka one batch at a time, with bounded memory.
+ *
+ * - One send in flight: a failed batch is retried (with backoff) before anything newer goes out, so the
+ *   per-key order of the stream is the order in Kafka, even across broker failures.
+ * - While a batch is in flight, the next one fills up: throughput comes from batch size, not from concurrency.
+ * - `enqueue` resolves only while the buffer is under its byte budget; past it, the caller waits. The reader
+ *   awaits `enqueue` before reading the next WAL message, which pauses the replication socket: backpressure
+ *   reaches PostgreSQL instead of growing memory.
+ * - `onAcked` runs, in order, once Kafka has acknowledged the message with acks=all: that is what lets the
+ *   reader confirm a WAL position.
+ */
+import { withBackoff } from '../../../lib/retry/backoff.ts';
+
+export interface OutgoingMessage {
+  topic: string;
+  key: Buffer;
+  /** null: a tombstone, so compaction eventually removes the key. */
+  value: Buffer | null;
+  headers?: Record<string, string>;
+  onAcked?: () => void;
+}
+
+export interface TopicBatch {
+  topic: string;
+  messages: { key: Buffer; value: Buffer | null; headers?: Record<string, string> }[];
+}
+
+/** The Kafka side, as small as the producer needs (kafkajs adapter in kafka-sender.ts). */
+export interface MessageSender {
+  /** Resolves when every message is acknowledged by all in-sync replicas. */
+  send(batches: TopicBatch[]): Promise<void>;
+}
+
+export interface BatchingOptions {
+  maxBatchMessages: number;
+  maxBatchBytes: number;
+  /** How long a non-full batch waits for company before it is sent. */
+  lingerMs: number;
+  /** Byte budget of everything buffered and in flight; `enqueue` waits beyond it. */
+  maxBufferedBytes: number;
+  retry: { attempts: number; initialDelayMs: number; maxDelayMs: number };
+  onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+  /** Measured after each acknowledged batch, for metrics. */
+  onBatchSent?: (stats: { messages: number; bytes: number; seconds: number }) => void;
+}
+
+export const defaultBatchingOptions: BatchingOptions = {
+  maxBatchMessages: 5_000,
+  maxBatchBytes: 1024 * 1024,
+  lingerMs: 10,
+  maxBufferedBytes: 32 * 1024 * 1024,
+  retry: { attempts: 30, initialDelayMs: 200, maxDelayMs: 10_000 },
+};
+
+const perMessageOverheadBytes = 64;
+
+export function messageBytes(message: OutgoingMessage): number {
+  let size = perMessageOverheadBytes + message.key.length + (message.value?.length ?? 0);
+  for (const [name, value] of Object.entries(message.headers ?? {})) size += name.length + value.length;
+  return size;
+}
+
+function groupByTopic(messages: readonly OutgoingMessage[]): TopicBatch[] {
+  const byTopic = new Map<string, TopicBatch>();
+  for (const { topic, key, value, headers } of messages) {
+    let batch = byTopic.get(topic);
+    if (!batch) {
+      batch = { topic, messages: [] };
+      byTopic.set(topic, batch);
+    }
+    batch.messages.push(headers ? { key, value, headers } : { key, value });
+  }
+  return [...byTopic.values()];
+}
+
+export class BatchingProducer {
+  private readonly queue: { message: OutgoingMessage; bytes: number }[] = [];
+  private bufferedBytes = 0;
+  private sendLoop: Promise<void> | undefined;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  private failure: unknown;
+  private spaceWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly sender: MessageSender,
+    private readonly options: BatchingOptions = defaultBatchingOptions,
+  ) {}
+
+  /** Bytes buffered or in flight: the in-flight size metric. */
+  get inFlightBytes(): number {
+    return this.bufferedBytes;
+  }
+
+  get inFlightMessages(): number {
+    return this.queue.length;
+  }
+
+  async enqueue(message: OutgoingMessage): Promise<void> {
+    this.throwIfFailed();
+    const bytes = messageBytes(message);
+    this.queue.push({ message, bytes });
+    this.bufferedBytes += bytes;
+    if (
+      this.queue.length >= this.options.maxBatchMessages ||
+      this.bufferedBytes >= this.options.maxBatchBytes
+    ) {
+      this.startSending();
+    } else {
+      this.lingerTimer ??= setTimeout(() => this.startSending(), this.options.lingerMs);
+    }
+    while (this.bufferedBytes > this.options.maxBufferedBytes && this.failure === undefined) {
+      await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
+    }
+    this.throwIfFailed();
+  }
+
+  /** Sends everything buffered and resolves once Kafka acknowledged it all (or rejects with the failure). */
+  async flush(): Promise<void> {
+    while (this.queue.length > 0 || this.sendLoop) {
+      this.throwIfFailed();
+      this.startSending();
+      await this.sendLoop;
+    }
+    this.throwIfFailed();
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private startSending(): void {
+    if (this.lingerTimer) {
+      clearTimeout(this.lingerTimer);
+      this.lingerTimer = undefined;
+    }
+    if (this.sendLoop || this.failure !== undefined) return;
+    this.sendLoop = this.drain().finally(() => {
+      this.sendLoop = undefined;
+    });
+  }
+
+  private takeBatch(): { message: OutgoingMessage; bytes: number }[] {
+    let count = 0;
+    let bytes = 0;
+    while (count < this.queue.length && count < this.options.maxBatchMessages) {
+      const next = this.queue[count];
+      if (!next || (count > 0 && bytes + next.bytes > this.options.maxBatchBytes)) break;
+      bytes += next.bytes;
+      count++;
+    }
+    // Not removed from the queue yet: the bytes stay counted (and flush keeps waiting) until acknowledged.
+    return this.queue.slice(0, count);
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.takeBatch();
+      const started = performance.now();
+      try {
+        await withBackoff(() => this.sender.send(groupByTopic(batch.map((entry) => entry.message))), {
+          ...this.options.retry,
+          onRetry: this.options.onRetry,
+        });
+      } catch (error) {
+        this.failure = error;
+        this.wakeWaiters();
+        return;
+      }
+      this.queue.splice(0, batch.length);
+      let bytes = 0;
+      for (const entry of batch) {
+        bytes += entry.bytes;
+        entry.message.onAcked?.();
+      }
+      this.bufferedBytes -= bytes;
+      this.options.onBatchSent?.({
+        messages: batch.length,
+        bytes,
+        seconds: (performance.now() - started) / 1000,
+      });
+      this.wakeWaiters();
+    }
+  }
+
+  private wakeWaiters(): void {
+    const waiters = this.spaceWaiters;
+    this.spaceWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}
