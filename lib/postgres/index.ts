@@ -1,0 +1,19 @@
+export { assertSlotName, quoteIdentifier, quoteLiteral } from './identifiers.ts';
+export {
+  compareLsn,
+  formatLsn,
+  invalidLsn,
+  isLsn,
+  type Lsn,
+  lsnDistance,
+  maxLsn,
+  maxLsnValue,
+  parseLsn,
+} from './lsn.ts';
+export {
+  createLogicalSlot,
+  dropReplicationSlot,
+  type Queryable,
+  type ReplicationSlotState,
+  readReplicationSlot,
+} from './slots.ts';

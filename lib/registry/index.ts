@@ -1,0 +1,9 @@
+export {
+  createSchemaRegistryClient,
+  keySubject,
+  type RegistryClientOptions,
+  type RegistrySettings,
+  type SchemaRegistryClient,
+  valueSubject,
+} from './client.ts';
+export { isTransientRegistryError, registrationError, requestError } from './errors.ts';

@@ -1,0 +1,1 @@
+export { type InFlightStats, InFlightTransactions, type TransactionTicket } from './in-flight.ts';

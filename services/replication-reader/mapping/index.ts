@@ -1,0 +1,12 @@
+export { type ArrayElement, type ArrayText, arrayDimensions, parseArrayText } from './array-text.ts';
+export {
+  type ColumnWithDimensions,
+  columnMapping,
+  numericTypmod,
+  type ValueMapping,
+} from './column-types.ts';
+export { avroName, avroNamespace } from './names.ts';
+export { MappingProblem } from './problem.ts';
+export { type PseudonymisationKey, pseudonymise } from './pseudonymise.ts';
+export { type AvroRecord, createRowMapper, type MappingSecrets, type RowMapper } from './row-mapper.ts';
+export { buildRowSchemas, type RecordSchema, type RowSchemas } from './row-schemas.ts';

@@ -1,0 +1,74 @@
+/**
+ * The Avro schemas of a table's Kafka key and row, named `<namespace>.Key` and `<namespace>.Value` where the
+ * namespace is the topic name (as Debezium names them). Row fields are all nullable with a null default
+ * (see README.md, "Nullability"); toastable columns get the `cdc.UnchangedToast` branch.
+ */
+import type { ConnectorDefinition } from '../../../connectors/types.ts';
+import { type AvroSchema, NamedTypes } from '../../../lib/avro/index.ts';
+import type { TableDefinition } from '../model.ts';
+import { avroNamespace } from './names.ts';
+import { type ColumnPlan, planTable } from './plan.ts';
+
+/** A type alias, not an interface, so that it is assignable to AvroSchema's index signature. */
+export type RecordSchema = {
+  type: 'record';
+  name: string;
+  namespace: string;
+  doc?: string;
+  fields: { name: string; type: AvroSchema; default?: null; doc?: string }[];
+};
+
+export interface RowSchemas {
+  keySchema: RecordSchema;
+  rowSchema: RecordSchema;
+}
+
+const single = (branches: AvroSchema[]): AvroSchema =>
+  branches.length === 1 ? (branches[0] as AvroSchema) : branches;
+
+/** The source column and its PostgreSQL type, for people reading the registry. */
+function fieldDoc(plan: ColumnPlan): string {
+  const source = `${plan.column.name}: ${plan.column.formattedType}`;
+  return plan.pseudonymised ? `${source} (pseudonymised: HMAC-SHA256, hex)` : source;
+}
+
+export function buildRowSchemas(
+  table: TableDefinition,
+  connector: ConnectorDefinition,
+  naming: { namespace: string },
+): RowSchemas {
+  const plan = planTable(table, connector);
+  const namespace = avroNamespace(naming.namespace);
+
+  const keyTypes = new NamedTypes();
+  const keySchema: RecordSchema = {
+    type: 'record',
+    name: 'Key',
+    namespace,
+    doc: `Key of ${plan.label}`,
+    fields: plan.keyColumns.map((column) => ({
+      name: column.field,
+      type: single(column.mapping.branches(keyTypes)),
+      doc: fieldDoc(column),
+    })),
+  };
+
+  const rowTypes = new NamedTypes();
+  const rowSchema: RecordSchema = {
+    type: 'record',
+    name: 'Value',
+    namespace,
+    doc: `Row of ${plan.label}`,
+    fields: plan.columns.map((column) => ({
+      name: column.field,
+      type: [
+        'null',
+        ...column.mapping.branches(rowTypes),
+        ...(column.column.toastable ? [rowTypes.use('cdc.UnchangedToast')] : []),
+      ],
+      default: null,
+      doc: fieldDoc(column),
+    })),
+  };
+  return { keySchema, rowSchema };
+}
