@@ -1,0 +1,6 @@
+/** Every `cdc` sub-command, in the order `cdc --help` lists them. */
+import type { Command } from '../command.ts';
+import { preflightCommand } from './preflight.ts';
+import { publicationCommand } from './publication.ts';
+
+export const commands: readonly Command[] = [preflightCommand, publicationCommand];
