@@ -157,6 +157,38 @@ export const registrySection = z
         : undefined,
   }));
 
+export const defaultSlotName = 'cdc_reader';
+export const defaultPublicationName = 'cdc_publication';
+/** PostgreSQL's own rule for slot names (ReplicationSlotValidateName). */
+export const slotNamePattern = /^[a-z0-9_]{1,63}$/;
+const publicationNamePattern = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** The one slot and publication the replication reader owns (and the operator CLI inspects). */
+export const replicationSection = z
+  .object({
+    CDC_SLOT_NAME: z
+      .string()
+      .regex(slotNamePattern, { message: 'must be 1-63 characters of a-z, 0-9 and _' })
+      .default(defaultSlotName),
+    CDC_PUBLICATION_NAME: z
+      .string()
+      .regex(publicationNamePattern, { message: 'must be a lower-case SQL identifier' })
+      .default(defaultPublicationName),
+  })
+  .transform((env) => ({ slotName: env.CDC_SLOT_NAME, publicationName: env.CDC_PUBLICATION_NAME }));
+
+/** Shorter keys make pseudonyms guessable by brute force; 32 characters of a random secret are plenty. */
+export const minimumPseudonymisationKeyLength = 32;
+
+/** The HMAC key of pseudonymised columns: a secret, never logged. */
+export const pseudonymisationSection = z
+  .object({
+    CDC_PSEUDONYMISATION_KEY: z.string().min(minimumPseudonymisationKeyLength, {
+      message: `must be at least ${minimumPseudonymisationKeyLength} characters`,
+    }),
+  })
+  .transform((env) => ({ key: env.CDC_PSEUDONYMISATION_KEY }));
+
 export const sections = {
   runtime: runtimeSection,
   coreDatabase: coreDatabaseSection,
@@ -166,6 +198,8 @@ export const sections = {
   batch: batchSection,
   kafka: kafkaSection,
   registry: registrySection,
+  replication: replicationSection,
+  pseudonymisation: pseudonymisationSection,
 } as const;
 
 export type SectionName = keyof typeof sections;
@@ -179,4 +213,5 @@ export const secretVariables = [
   'KAFKA_SASL_PASSWORD',
   'SCHEMA_REGISTRY_PASSWORD',
   'SENTRY_DSN',
+  'CDC_PSEUDONYMISATION_KEY',
 ] as const;

@@ -39,3 +39,6 @@ export function assertSlotName(name: string): void {
     );
   }
 }
+
+/** pg_class.relreplident: which old values an UPDATE or DELETE writes to the WAL. */
+export type ReplicaIdentity = 'default' | 'nothing' | 'full' | 'index';

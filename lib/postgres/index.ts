@@ -1,4 +1,4 @@
-export { assertSlotName, quoteIdentifier, quoteLiteral } from './identifiers.ts';
+export { assertSlotName, quoteIdentifier, quoteLiteral, type ReplicaIdentity } from './identifiers.ts';
 export {
   compareLsn,
   formatLsn,

@@ -7,6 +7,10 @@
  * microseconds and shift dates by the local time zone, so the reader never lets them run.
  */
 
+import type { ReplicaIdentity } from '../../lib/postgres/index.ts';
+
+export type { ReplicaIdentity };
+
 /** A WAL position as a 64-bit integer (PostgreSQL's `X/Y` text form is `(X << 32) | Y`). */
 export type Lsn = bigint;
 
@@ -17,8 +21,6 @@ export type UnchangedToast = typeof unchangedToast;
 /** One column value as pgoutput sent it: text form, SQL NULL, or "unchanged TOAST". */
 export type TextValue = string | null | UnchangedToast;
 export type TextRow = Readonly<Record<string, TextValue>>;
-
-export type ReplicaIdentity = 'default' | 'nothing' | 'full' | 'index';
 
 /** How PostgreSQL classifies a column's type (pg_type.typtype, with arrays told apart). */
 export type TypeKind = 'base' | 'enum' | 'array' | 'domain' | 'composite' | 'range' | 'multirange' | 'pseudo';

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../scripts/stack/topology.ts';
-import { createCoreScratch } from '../reader/setup/core-scratch.ts';
+import { createCoreScratch } from '../source/core-scratch.ts';
 import type { ScratchDatabase } from '../support/databases.ts';
 import { uniqueName } from '../support/names.ts';
 

@@ -2,7 +2,7 @@
  * Preflight findings for a terminal: one aligned line per check, then the fixes of everything not ok, numbered
  * so an operator can work through them. `--json` prints the findings themselves instead.
  */
-import type { Finding } from '../../replication-reader/setup/preflight.ts';
+import type { Finding } from '../../../lib/source/preflight.ts';
 
 const marks = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' } as const;
 

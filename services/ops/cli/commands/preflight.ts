@@ -5,8 +5,8 @@
  */
 import { allConnectors } from '../../../../connectors/index.ts';
 import { configure } from '../../../../lib/runtime/index.ts';
-import { type Finding, hasFailures, runPreflight } from '../../../replication-reader/setup/preflight.ts';
-import { loadReaderSettings } from '../../../replication-reader/setup/settings.ts';
+import { type Finding, hasFailures, runPreflight } from '../../../../lib/source/preflight.ts';
+import { loadReaderSettings } from '../../../../lib/source/settings.ts';
 import type { Command } from '../command.ts';
 import { parseOptions } from '../command.ts';
 import { withCoreConnection } from '../core-connection.ts';

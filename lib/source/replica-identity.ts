@@ -5,7 +5,7 @@
  * identity column ("Column list used by the publication does not cover the replica identity"): a column list
  * with REPLICA IDENTITY FULL would break the product's own writes, so that combination is never applied.
  */
-import { quoteIdentifier } from '../../../lib/postgres/index.ts';
+import { quoteIdentifier } from '../../lib/postgres/index.ts';
 import type { TableFacts } from './facts/tables.ts';
 import type { PublishedColumns } from './published-columns.ts';
 

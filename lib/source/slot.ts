@@ -10,7 +10,7 @@ import {
   type Lsn,
   parseLsn,
   type Queryable,
-} from '../../../lib/postgres/index.ts';
+} from '../../lib/postgres/index.ts';
 
 export interface SlotStatus {
   slotName: string;

@@ -4,11 +4,11 @@
  */
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { quoteLiteral } from '../../../lib/postgres/index.ts';
-import { dropSlot, ensureSlot, readSlotStatus } from '../../../services/replication-reader/setup/slot.ts';
-import { createSlotWithSnapshot } from '../../../services/replication-reader/setup/slot-snapshot.ts';
-import type { ScratchDatabase } from '../../support/databases.ts';
-import { uniqueName } from '../../support/names.ts';
+import { quoteLiteral } from '../../lib/postgres/index.ts';
+import { dropSlot, ensureSlot, readSlotStatus } from '../../lib/source/slot.ts';
+import { createSlotWithSnapshot } from '../../lib/source/slot-snapshot.ts';
+import type { ScratchDatabase } from '../support/databases.ts';
+import { uniqueName } from '../support/names.ts';
 import { connect, createCoreScratch, dropSlots } from './core-scratch.ts';
 
 describe('replication slot', () => {

@@ -6,9 +6,9 @@
  * starts normally once the DBA has run it.
  */
 import type pg from 'pg';
-import { qualifiedSourceName } from '../../../connectors/catalogue.ts';
-import type { ConnectorDefinition } from '../../../connectors/types.ts';
-import { PipelineError } from '../../../lib/errors/index.ts';
+import { qualifiedSourceName } from '../../connectors/catalogue.ts';
+import type { ConnectorDefinition } from '../../connectors/types.ts';
+import { PipelineError } from '../../lib/errors/index.ts';
 import { readPublicationFacts } from './facts/publication.ts';
 import { readTableFacts, type TableFacts } from './facts/tables.ts';
 import { type PublicationPlan, planPublication } from './publication-plan.ts';

@@ -2,7 +2,7 @@
  * Server-wide facts the preflight judges: version, the settings logical decoding depends on, and how many
  * slots and WAL senders are already taken. All readable by an unprivileged role.
  */
-import type { Queryable } from '../../../../lib/postgres/index.ts';
+import type { Queryable } from '../../../lib/postgres/index.ts';
 
 export interface ServerFacts {
   /** server_version_num, e.g. 150018. */

@@ -3,8 +3,8 @@
  * (who may manage the publication) and as the reader role (REPLICATION, SELECT granted by the migrations).
  */
 import pg from 'pg';
-import { runDbmate } from '../../../scripts/db/dbmate.ts';
-import { createScratchDatabase, type ScratchDatabase } from '../../support/databases.ts';
+import { runDbmate } from '../../scripts/db/dbmate.ts';
+import { createScratchDatabase, type ScratchDatabase } from '../support/databases.ts';
 
 export async function createCoreScratch(prefix: string): Promise<ScratchDatabase> {
   const database = await createScratchDatabase(prefix);

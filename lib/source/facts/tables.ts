@@ -2,8 +2,8 @@
  * Catalog facts about the captured tables: whether each exists, its columns (and whether the current role may
  * SELECT each one), its keys and its replica identity. Two queries for all tables, names as bind parameters.
  */
-import type { Queryable } from '../../../../lib/postgres/index.ts';
-import type { ReplicaIdentity } from '../../model.ts';
+import type { Queryable } from '../../../lib/postgres/index.ts';
+import type { ReplicaIdentity } from '../../postgres/index.ts';
 
 export interface TableRef {
   schema: string;

@@ -2,8 +2,8 @@
  * Per captured table: it exists, the connector's columns exist, it has a key, its replica identity carries
  * that key (and fits the column list), and the reader role may SELECT what it publishes — and nothing else.
  */
-import type { ConnectorDefinition } from '../../../../connectors/types.ts';
-import { quoteIdentifier } from '../../../../lib/postgres/index.ts';
+import type { ConnectorDefinition } from '../../../connectors/types.ts';
+import { quoteIdentifier } from '../../../lib/postgres/index.ts';
 import type { TableFacts } from '../facts/tables.ts';
 import type { PublishedColumns } from '../published-columns.ts';
 import { assessReplicaIdentity, replicaIdentityFix } from '../replica-identity.ts';

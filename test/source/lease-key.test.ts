@@ -1,6 +1,6 @@
 /** The lease key must never change between versions or machines: two readers of one slot must agree on it. */
 import { describe, expect, it } from 'vitest';
-import { leaseKey, leaseLockIds } from '../../../services/replication-reader/setup/lease-key.ts';
+import { leaseKey, leaseLockIds } from '../../lib/source/lease-key.ts';
 
 describe('leaseKey', () => {
   it('is the first 8 bytes of SHA-256("cdc-reader:" + slot), signed', () => {

@@ -1,10 +1,7 @@
 /** Reader settings: defaults, and every invalid variable named (never echoed) as lib/config does. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../lib/config/index.ts';
-import {
-  loadPseudonymisationSettings,
-  loadReaderSettings,
-} from '../../../services/replication-reader/setup/settings.ts';
+import { ConfigError } from '../../lib/config/index.ts';
+import { loadPseudonymisationSettings, loadReaderSettings } from '../../lib/source/settings.ts';
 
 describe('reader settings', () => {
   it('defaults to slot cdc_reader and publication cdc_publication (empty means unset)', () => {

@@ -5,12 +5,12 @@
  */
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allConnectors } from '../../../connectors/index.ts';
-import { type Finding, runPreflight } from '../../../services/replication-reader/setup/preflight.ts';
-import { syncPublication } from '../../../services/replication-reader/setup/publication.ts';
-import { ensureSlot } from '../../../services/replication-reader/setup/slot.ts';
-import type { ScratchDatabase } from '../../support/databases.ts';
-import { uniqueName } from '../../support/names.ts';
+import { allConnectors } from '../../connectors/index.ts';
+import { type Finding, runPreflight } from '../../lib/source/preflight.ts';
+import { syncPublication } from '../../lib/source/publication.ts';
+import { ensureSlot } from '../../lib/source/slot.ts';
+import type { ScratchDatabase } from '../support/databases.ts';
+import { uniqueName } from '../support/names.ts';
 import { connect, createCoreScratch, dropSlots } from './core-scratch.ts';
 
 const env = { CDC_PSEUDONYMISATION_KEY: 'k'.repeat(40) };

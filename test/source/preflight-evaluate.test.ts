@@ -1,10 +1,6 @@
 /** Preflight judgement over fabricated facts: each broken fact yields a finding that says why and how to fix. */
 import { describe, expect, it } from 'vitest';
-import {
-  evaluatePreflight,
-  type Finding,
-  type PreflightFacts,
-} from '../../../services/replication-reader/setup/preflight.ts';
+import { evaluatePreflight, type Finding, type PreflightFacts } from '../../lib/source/preflight.ts';
 import { expectations, goodFacts } from './fabricated-facts.ts';
 
 function findingsAfter(mutate: (facts: PreflightFacts) => void): Finding[] {

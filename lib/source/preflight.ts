@@ -4,7 +4,7 @@
  * apply), then judged by pure checks, which the unit tests drive with fabricated facts.
  */
 import type pg from 'pg';
-import { pseudonymisedColumnsOf } from '../../../connectors/catalogue.ts';
+import { pseudonymisedColumnsOf } from '../../connectors/catalogue.ts';
 import { readPublicationFacts } from './facts/publication.ts';
 import { readRoleFacts } from './facts/role.ts';
 import { readServerFacts } from './facts/server.ts';

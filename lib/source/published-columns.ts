@@ -11,8 +11,8 @@ import {
   excludedColumnsOf,
   pseudonymisedColumnsOf,
   qualifiedSourceName,
-} from '../../../connectors/catalogue.ts';
-import type { ConnectorDefinition } from '../../../connectors/types.ts';
+} from '../../connectors/catalogue.ts';
+import type { ConnectorDefinition } from '../../connectors/types.ts';
 import type { TableFacts } from './facts/tables.ts';
 
 export interface PublishedColumns {

@@ -5,15 +5,12 @@
  */
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineConnector } from '../../../connectors/define.ts';
-import { allConnectors } from '../../../connectors/index.ts';
-import type { ConnectorDefinition } from '../../../connectors/types.ts';
-import {
-  PublicationPrivilegeError,
-  syncPublication,
-} from '../../../services/replication-reader/setup/publication.ts';
-import type { ScratchDatabase } from '../../support/databases.ts';
-import { uniqueName } from '../../support/names.ts';
+import { defineConnector } from '../../connectors/define.ts';
+import { allConnectors } from '../../connectors/index.ts';
+import type { ConnectorDefinition } from '../../connectors/types.ts';
+import { PublicationPrivilegeError, syncPublication } from '../../lib/source/publication.ts';
+import type { ScratchDatabase } from '../support/databases.ts';
+import { uniqueName } from '../support/names.ts';
 import { connect, createCoreScratch } from './core-scratch.ts';
 
 const allColumns = {

@@ -3,7 +3,7 @@
  * why, and — whenever it is not ok — the exact statement or setting that fixes it, so an operator never has to
  * work out the SQL from a description.
  */
-import type { ConnectorDefinition } from '../../../../connectors/types.ts';
+import type { ConnectorDefinition } from '../../../connectors/types.ts';
 import type { PublicationFacts } from '../facts/publication.ts';
 import type { RoleFacts } from '../facts/role.ts';
 import type { ServerFacts } from '../facts/server.ts';

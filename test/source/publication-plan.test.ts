@@ -1,8 +1,8 @@
 /** The publication plan: nothing when in sync, one transaction of quoted DDL otherwise. */
 import { describe, expect, it } from 'vitest';
-import type { PublicationFacts } from '../../../services/replication-reader/setup/facts/publication.ts';
-import { planPublication } from '../../../services/replication-reader/setup/publication-plan.ts';
-import type { PublishedColumns } from '../../../services/replication-reader/setup/published-columns.ts';
+import type { PublicationFacts } from '../../lib/source/facts/publication.ts';
+import { planPublication } from '../../lib/source/publication-plan.ts';
+import type { PublishedColumns } from '../../lib/source/published-columns.ts';
 
 const published = (table: string, columnList: string[] | null, schema = 'public'): PublishedColumns => ({
   connector: table,

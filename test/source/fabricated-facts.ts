@@ -3,13 +3,10 @@
  * `fingerprint` pseudonymised) and `orders` (everything published), on a server and publication that are
  * exactly right. Each test breaks one thing.
  */
-import { defineConnector } from '../../../connectors/define.ts';
-import type { PublicationFacts } from '../../../services/replication-reader/setup/facts/publication.ts';
-import type { TableFacts } from '../../../services/replication-reader/setup/facts/tables.ts';
-import type {
-  PreflightExpectations,
-  PreflightFacts,
-} from '../../../services/replication-reader/setup/preflight.ts';
+import { defineConnector } from '../../connectors/define.ts';
+import type { PublicationFacts } from '../../lib/source/facts/publication.ts';
+import type { TableFacts } from '../../lib/source/facts/tables.ts';
+import type { PreflightExpectations, PreflightFacts } from '../../lib/source/preflight.ts';
 
 export const accounts = defineConnector({
   name: 'accounts',

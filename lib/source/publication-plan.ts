@@ -4,7 +4,7 @@
  * when it may not. DDL cannot take bind parameters, so every name goes through quoteIdentifier and the only
  * literal is the constant list of operations.
  */
-import { quoteIdentifier } from '../../../lib/postgres/index.ts';
+import { quoteIdentifier } from '../../lib/postgres/index.ts';
 import type { PublicationFacts } from './facts/publication.ts';
 import type { PublishedColumns } from './published-columns.ts';
 

@@ -4,14 +4,10 @@
  */
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PipelineError } from '../../../lib/errors/index.ts';
-import {
-  acquireLease,
-  type Lease,
-  type LeaseWaiting,
-} from '../../../services/replication-reader/setup/lease.ts';
-import { createScratchDatabase, type ScratchDatabase } from '../../support/databases.ts';
-import { uniqueName } from '../../support/names.ts';
+import { PipelineError } from '../../lib/errors/index.ts';
+import { acquireLease, type Lease, type LeaseWaiting } from '../../lib/source/lease.ts';
+import { createScratchDatabase, type ScratchDatabase } from '../support/databases.ts';
+import { uniqueName } from '../support/names.ts';
 import { connect } from './core-scratch.ts';
 
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -7,8 +7,8 @@
  * (imported snapshots stay valid after that), then closes it.
  */
 import pg from 'pg';
-import { PipelineError } from '../../../lib/errors/index.ts';
-import { assertSlotName, type Lsn, parseLsn, quoteIdentifier } from '../../../lib/postgres/index.ts';
+import { PipelineError } from '../../lib/errors/index.ts';
+import { assertSlotName, type Lsn, parseLsn, quoteIdentifier } from '../../lib/postgres/index.ts';
 
 export interface ExportedSnapshotSlot {
   slotName: string;

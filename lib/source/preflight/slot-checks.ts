@@ -3,7 +3,7 @@
  * slot (invalidated after exceeding max_slot_wal_keep_size) can never stream again: the changes it skipped are
  * gone, so the only fix is a new slot and fresh snapshots of every captured table.
  */
-import { formatLsn, quoteLiteral } from '../../../../lib/postgres/index.ts';
+import { formatLsn, quoteLiteral } from '../../../lib/postgres/index.ts';
 import { type Finding, fail, formatBytes, ok, type PreflightFacts, warn } from './finding.ts';
 
 export function slotChecks(facts: PreflightFacts, slotName: string): Finding[] {

@@ -1,5 +1,5 @@
 /** The role the reader connects as: logical decoding needs REPLICATION (or superuser, which it should not be). */
-import type { Queryable } from '../../../../lib/postgres/index.ts';
+import type { Queryable } from '../../../lib/postgres/index.ts';
 
 export interface RoleFacts {
   name: string;

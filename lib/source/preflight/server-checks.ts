@@ -1,5 +1,5 @@
 /** Server settings and the reader role: what must hold before logical decoding can work at all. */
-import { quoteIdentifier } from '../../../../lib/postgres/index.ts';
+import { quoteIdentifier } from '../../../lib/postgres/index.ts';
 import { type Finding, fail, ok, type PreflightFacts, warn } from './finding.ts';
 
 const restart = 'then restart PostgreSQL';

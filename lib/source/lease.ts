@@ -9,8 +9,8 @@
  * server-side TCP keepalives make PostgreSQL notice a vanished holder and release the lock.
  */
 import pg from 'pg';
-import { isRetriable, PipelineError } from '../../../lib/errors/index.ts';
-import { backoffDelay, sleep } from '../../../lib/retry/backoff.ts';
+import { isRetriable, PipelineError } from '../../lib/errors/index.ts';
+import { backoffDelay, sleep } from '../../lib/retry/backoff.ts';
 import { leaseKey, leaseLockIds } from './lease-key.ts';
 
 export interface LeaseWaiting {

@@ -1,5 +1,5 @@
 /** What a publication publishes now: its operations and, per table, the columns that leave the database. */
-import type { Queryable } from '../../../../lib/postgres/index.ts';
+import type { Queryable } from '../../../lib/postgres/index.ts';
 
 export interface PublishedTableFacts {
   schema: string;
