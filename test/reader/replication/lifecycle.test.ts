@@ -65,8 +65,9 @@ describe('replication session lifecycle', () => {
     session.confirm(commit.commitEndLsn);
     await session.stop(); // the 10 s timer never fired: only the stop sent it
     expect(await reading).toBe('ended');
-    expect(await fixture.confirmedFlush()).toBe(commit.commitEndLsn);
+    // The walsender applies the final status update before it exits; read the slot once it has.
     await fixture.waitForSlotInactive();
+    expect(await fixture.confirmedFlush()).toBe(commit.commitEndLsn);
     expect(session.status().state).toBe('stopped');
   });
 
