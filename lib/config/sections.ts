@@ -189,6 +189,31 @@ export const pseudonymisationSection = z
   })
   .transform((env) => ({ key: env.CDC_PSEUDONYMISATION_KEY }));
 
+/** Tuning of the replication reader; the defaults suit the demo stack and a small production database. */
+export const readerSection = z
+  .object({
+    READER_STATUS_INTERVAL_MS: positiveInt.max(30_000).default(10_000),
+    READER_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(10),
+    READER_MAX_BATCH_MESSAGES: positiveInt.max(100_000).default(5_000),
+    READER_MAX_BUFFERED_BYTES: positiveInt.min(1024 * 1024).default(32 * 1024 * 1024),
+    READER_SLOT_LAG_POLL_MS: positiveInt.default(10_000),
+  })
+  .transform((env) => ({
+    statusIntervalMs: env.READER_STATUS_INTERVAL_MS,
+    lingerMs: env.READER_LINGER_MS,
+    maxBatchMessages: env.READER_MAX_BATCH_MESSAGES,
+    maxBufferedBytes: env.READER_MAX_BUFFERED_BYTES,
+    slotLagPollMs: env.READER_SLOT_LAG_POLL_MS,
+  }));
+
+/** Where a service serves /metrics, /healthz and /readyz. */
+export const opsSection = z
+  .object({
+    OPS_HOST: z.string().min(1).default('0.0.0.0'),
+    OPS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  })
+  .transform((env) => ({ host: env.OPS_HOST, port: env.OPS_PORT }));
+
 export const sections = {
   runtime: runtimeSection,
   coreDatabase: coreDatabaseSection,
@@ -200,6 +225,8 @@ export const sections = {
   registry: registrySection,
   replication: replicationSection,
   pseudonymisation: pseudonymisationSection,
+  reader: readerSection,
+  ops: opsSection,
 } as const;
 
 export type SectionName = keyof typeof sections;

@@ -7,3 +7,4 @@ export {
   valueSubject,
 } from './client.ts';
 export { isTransientRegistryError, registrationError, requestError } from './errors.ts';
+export { confluentMagicByte, frame, schemaIdOf } from './framing.ts';

@@ -18,12 +18,14 @@ export interface OutgoingMessage {
   /** null: a tombstone, so compaction eventually removes the key. */
   value: Buffer | null;
   headers?: Record<string, string>;
+  /** Explicit partition (a truncate goes to every partition); default: by key hash. */
+  partition?: number;
   onAcked?: () => void;
 }
 
 export interface TopicBatch {
   topic: string;
-  messages: { key: Buffer; value: Buffer | null; headers?: Record<string, string> }[];
+  messages: { key: Buffer; value: Buffer | null; headers?: Record<string, string>; partition?: number }[];
 }
 
 /** The Kafka side, as small as the producer needs (kafkajs adapter in kafka-sender.ts). */
@@ -63,13 +65,18 @@ export function messageBytes(message: OutgoingMessage): number {
 
 function groupByTopic(messages: readonly OutgoingMessage[]): TopicBatch[] {
   const byTopic = new Map<string, TopicBatch>();
-  for (const { topic, key, value, headers } of messages) {
+  for (const { topic, key, value, headers, partition } of messages) {
     let batch = byTopic.get(topic);
     if (!batch) {
       batch = { topic, messages: [] };
       byTopic.set(topic, batch);
     }
-    batch.messages.push(headers ? { key, value, headers } : { key, value });
+    batch.messages.push({
+      key,
+      value,
+      ...(headers && { headers }),
+      ...(partition !== undefined && { partition }),
+    });
   }
   return [...byTopic.values()];
 }

@@ -1,0 +1,111 @@
+/**
+ * Turns one decoded change into the Kafka messages of the data contract (Debezium layout, Confluent framing):
+ * - insert / snapshot read: one event keyed by the new row's key;
+ * - update: one event; when the key changed, a delete of the old key (plus its tombstone) and a create of the
+ *   new one, as Debezium does, so compaction never keeps a row under a key it no longer has;
+ * - delete: the delete event, then a tombstone (null value) so compaction eventually drops the key;
+ * - truncate: one event on every partition of the topic (keyed by a `cdc.TruncateKey`), so it is ordered after
+ *   every earlier change of the table whatever partition that change went to.
+ */
+import { frame } from '../../../lib/registry/index.ts';
+import { buildEnvelope, type EnvelopeContext } from '../envelope/index.ts';
+import type { AvroRecord } from '../mapping/index.ts';
+import type { RowChange, TextRow } from '../model.ts';
+import type { OutgoingMessage } from '../producer/batching-producer.ts';
+import type { CapturedTable } from './captured-table.ts';
+
+export interface EventContext extends EnvelopeContext {
+  /** Confluent-framed `cdc.TruncateKey` of this table. */
+  truncateKey: Buffer;
+  partitions: number;
+}
+
+/** Every published column, NULL where the change did not carry it (a delete's old key has the key only). */
+function complete(table: CapturedTable, row: TextRow): TextRow {
+  if (table.columnNames.every((name) => name in row)) return row;
+  const full: Record<string, TextRow[string]> = {};
+  for (const name of table.columnNames) full[name] = name in row ? (row[name] ?? null) : null;
+  return full;
+}
+
+function encodeKey(table: CapturedTable, key: AvroRecord): Buffer {
+  return frame(table.keySchemaId, table.keyType.toBuffer(key));
+}
+
+function event(
+  table: CapturedTable,
+  change: RowChange,
+  key: Buffer,
+  rows: { before?: AvroRecord | null; after?: AvroRecord | null },
+  context: EventContext,
+): OutgoingMessage {
+  const envelope = buildEnvelope(change, rows, context);
+  return {
+    topic: table.topic,
+    key,
+    value: frame(table.valueSchemaId, table.valueType.toBuffer(envelope)),
+    headers: { 'cdc-op': change.op },
+  };
+}
+
+function tombstone(table: CapturedTable, key: Buffer): OutgoingMessage {
+  return { topic: table.topic, key, value: null, headers: { 'cdc-op': 'tombstone' } };
+}
+
+export function changeMessages(
+  table: CapturedTable,
+  change: RowChange,
+  context: EventContext,
+): OutgoingMessage[] {
+  const { mapper } = table;
+  switch (change.op) {
+    case 'c':
+    case 'r': {
+      const after = mapper.row(change.after);
+      return [event(table, change, encodeKey(table, mapper.key(change.after)), { after }, context)];
+    }
+    case 'u': {
+      const newKey = encodeKey(table, mapper.key(change.after));
+      const after = mapper.row(change.after);
+      const before = change.before ? mapper.row(complete(table, change.before)) : null;
+      const oldKey = change.before ? encodeKey(table, mapper.key(change.before)) : undefined;
+      if (oldKey && !oldKey.equals(newKey) && before) {
+        const position = change.position;
+        return [
+          event(
+            table,
+            { op: 'd', table: change.table, position, before: change.before ?? {} },
+            oldKey,
+            { before },
+            context,
+          ),
+          tombstone(table, oldKey),
+          event(
+            table,
+            { op: 'c', table: change.table, position, after: change.after },
+            newKey,
+            { after },
+            context,
+          ),
+        ];
+      }
+      return [event(table, change, newKey, { before, after }, context)];
+    }
+    case 'd': {
+      const key = encodeKey(table, mapper.key(change.before));
+      const before = mapper.row(complete(table, change.before));
+      return [event(table, change, key, { before }, context), tombstone(table, key)];
+    }
+    case 't': {
+      const envelope = buildEnvelope(change, {}, context);
+      const value = frame(table.valueSchemaId, table.valueType.toBuffer(envelope));
+      return Array.from({ length: context.partitions }, (_, partition) => ({
+        topic: table.topic,
+        key: context.truncateKey,
+        value,
+        partition,
+        headers: { 'cdc-op': 't' },
+      }));
+    }
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * One streaming run of the reader, from the durable position until it is told to stop or something fails.
+ * The caller (main.ts) holds the lease, restarts runs with backoff, and reports health.
+ *
+ * A run: check the publication matches the connectors, ensure the slot, read the slot's confirmed position,
+ * create the topics, start the session from exactly that position, stream, and on stop: flush Kafka, confirm
+ * the last fully-acknowledged transaction, and close the session with a final status update.
+ */
+import type { Kafka } from 'kafkajs';
+import pg from 'pg';
+import type { ConnectorCatalogue } from '../../connectors/index.ts';
+import { avroType } from '../../lib/avro/index.ts';
+import { PipelineError } from '../../lib/errors/index.ts';
+import { TopicManager, type TopicSettings } from '../../lib/kafka/topics.ts';
+import type { Logger } from '../../lib/logging/index.ts';
+import { formatLsn } from '../../lib/postgres/index.ts';
+import { frame, type SchemaRegistryClient } from '../../lib/registry/index.ts';
+import { planPublicationSync, syncPublication } from '../../lib/source/publication.ts';
+import { ensureSlot } from '../../lib/source/slot.ts';
+import { InFlightTransactions } from './acknowledgement/index.ts';
+import type { ReaderMetrics } from './metrics.ts';
+import { CapturedTables } from './pipeline/captured-tables.ts';
+import { confirmProgress, type StreamContext, streamChanges } from './pipeline/stream.ts';
+import { type BatchingOptions, BatchingProducer } from './producer/batching-producer.ts';
+import { KafkaSender } from './producer/kafka-sender.ts';
+import { ReplicationSession } from './replication/index.ts';
+
+export interface ReaderRunOptions {
+  coreUrl: string;
+  slot: string;
+  publication: string;
+  connectors: ConnectorCatalogue;
+  kafka: Kafka;
+  topics: TopicSettings;
+  registry: SchemaRegistryClient;
+  pseudonymisationKey: string | undefined;
+  batching: BatchingOptions;
+  statusIntervalMs: number;
+  logger: Logger;
+  metrics: ReaderMetrics;
+  /** Called once the session streams (readiness). */
+  onStreaming?: (startLsn: bigint) => void;
+}
+
+/** Key of truncate events: not a row key, so it can never collide with (and compact away) a row. */
+const truncateKeySchema = {
+  type: 'record',
+  name: 'TruncateKey',
+  namespace: 'cdc',
+  doc: 'Key of truncate events, sent to every partition of a table topic.',
+  fields: [{ name: 'table', type: 'string' }],
+} as const;
+
+async function checkPublication(catalog: pg.Client, options: ReaderRunOptions): Promise<void> {
+  const { plan } = await planPublicationSync(catalog, {
+    publication: options.publication,
+    connectors: options.connectors.connectors,
+  });
+  if (plan.action === 'none') return;
+  // The reader role usually does not own the tables, so this fails with the SQL a table owner must run.
+  await syncPublication(catalog, {
+    publication: options.publication,
+    connectors: options.connectors.connectors,
+  });
+  options.logger.info(
+    { publication: options.publication, differences: plan.differences },
+    'publication updated',
+  );
+}
+
+export async function runReader(options: ReaderRunOptions, stopRequested: Promise<void>): Promise<void> {
+  const { logger, metrics } = options;
+  const catalog = new pg.Client({
+    connectionString: options.coreUrl,
+    application_name: 'cdc-reader-catalog',
+  });
+  await catalog.connect();
+  catalog.on('error', (error) => logger.warn({ err: error }, 'catalog connection lost'));
+  const sender = new KafkaSender(options.kafka);
+  const admin = options.kafka.admin();
+  let session: ReplicationSession | undefined;
+  try {
+    await checkPublication(catalog, options);
+    const { created, status } = await ensureSlot(catalog, options.slot);
+    if (created)
+      logger.warn({ slot: options.slot }, 'replication slot created: changes before now are not streamed');
+    const startLsn = status.confirmedFlushLsn;
+    if (status.walStatus === 'lost' || startLsn === null) {
+      throw new PipelineError(
+        'CONFIG_INVALID',
+        `slot ${options.slot} was invalidated (wal_status lost): drop it and re-snapshot (cdc preflight shows how)`,
+      );
+    }
+
+    await admin.connect();
+    const topicManager = new TopicManager(admin, options.topics);
+    const topics = options.connectors.connectors.map((connector) => options.connectors.topicOf(connector));
+    await topicManager.ensure(topics);
+    const metadata = await admin.fetchTopicMetadata({ topics });
+    const partitionCounts = new Map(metadata.topics.map((topic) => [topic.name, topic.partitions.length]));
+    const truncateKeyId = await options.registry.register('cdc.TruncateKey', truncateKeySchema);
+    const truncateKeyType = avroType(truncateKeySchema);
+    const truncateKeys = new Map<string, Buffer>();
+
+    await sender.connect();
+    const producer = new BatchingProducer(sender, {
+      ...options.batching,
+      onRetry: (error, attempt, delayMs) =>
+        logger.warn(
+          { err: error, attempt, delayMs },
+          'Kafka send failed; retrying (nothing is confirmed meanwhile)',
+        ),
+      onBatchSent: ({ seconds }) => metrics.produceSeconds.observe(seconds),
+    });
+    session = new ReplicationSession({
+      connection: options.coreUrl,
+      statusIntervalMs: options.statusIntervalMs,
+      logger,
+    });
+    await session.start({ slot: options.slot, publications: [options.publication], startLsn });
+    logger.info({ slot: options.slot, startLsn: formatLsn(startLsn) }, 'streaming from the durable position');
+    metrics.streaming.set(1);
+    metrics.durableLsn.set(Number(startLsn));
+    options.onStreaming?.(startLsn);
+
+    const context: StreamContext = {
+      session,
+      inFlight: new InFlightTransactions(startLsn),
+      producer,
+      tables: new CapturedTables(options.connectors, {
+        catalog,
+        registry: options.registry,
+        pseudonymisationKey: options.pseudonymisationKey,
+      }),
+      metrics,
+      logger,
+      prefix: options.connectors.topicPrefix,
+      db: catalog.database ?? 'core',
+      truncateKey: (topic) => {
+        let key = truncateKeys.get(topic);
+        if (!key) {
+          key = frame(truncateKeyId, truncateKeyType.toBuffer({ table: topic }));
+          truncateKeys.set(topic, key);
+        }
+        return key;
+      },
+      partitions: (topic) => partitionCounts.get(topic) ?? 1,
+      pendingCommits: [],
+    };
+    await streamChanges(context, stopRequested);
+    // Graceful end: everything read so far reaches Kafka, then the final position is confirmed.
+    await producer.flush();
+    confirmProgress(context);
+    await session.stop();
+    logger.info(
+      {
+        confirmed:
+          context.session.confirmedLsn === undefined ? null : formatLsn(context.session.confirmedLsn),
+      },
+      'stopped after confirming everything Kafka acknowledged',
+    );
+  } finally {
+    metrics.streaming.set(0);
+    session?.abort();
+    await sender.disconnect().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+    await catalog.end().catch(() => undefined);
+  }
+}
