@@ -1,0 +1,174 @@
+/**
+ * Runs the replication reader in-process against a scratch core database, with its own slot, publication,
+ * topic prefix and registry subjects, and reads the topics back decoded. Everything is removed at the end.
+ */
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { Registry } from 'prom-client';
+import { createConnectorCatalogue } from '../../../connectors/catalogue.ts';
+import { defineConnector } from '../../../connectors/define.ts';
+import type { ConnectorDefinition } from '../../../connectors/types.ts';
+import { createLogger } from '../../../lib/logging/index.ts';
+import { createSchemaRegistryClient } from '../../../lib/registry/index.ts';
+import { syncPublication } from '../../../lib/source/publication.ts';
+import { createReaderMetrics } from '../../../services/replication-reader/metrics.ts';
+import { defaultBatchingOptions } from '../../../services/replication-reader/producer/batching-producer.ts';
+import { runReader } from '../../../services/replication-reader/reader.ts';
+import { createScratchDatabase, type ScratchDatabase } from '../../support/databases.ts';
+import { requireEnv, uniqueName } from '../../support/names.ts';
+
+export interface DecodedEvent {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: unknown;
+  /** The decoded envelope, or null for a tombstone. */
+  value: Record<string, unknown> | null;
+}
+
+export class ReaderFixture {
+  readonly prefix = uniqueName('rt').replaceAll('_', '');
+  readonly slot = uniqueName('slot');
+  readonly publication = uniqueName('pub');
+  readonly kafka: Kafka;
+  readonly registry = createSchemaRegistryClient({ url: requireEnv('SCHEMA_REGISTRY_URL') });
+  owner!: pg.Client;
+  database!: ScratchDatabase;
+  connectors: ConnectorDefinition[] = [];
+  private running: { stop: () => void; done: Promise<void> } | undefined;
+
+  constructor(brokers: string[] = requireEnv('KAFKA_BROKERS').split(',')) {
+    this.kafka = new Kafka({
+      clientId: 'reader-test',
+      brokers,
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 3 },
+    });
+  }
+
+  async setUp(ddl: string, connectors: ConnectorDefinition[]): Promise<void> {
+    this.database = await createScratchDatabase('reader_test');
+    this.owner = new pg.Client({ connectionString: this.database.url('DATABASE_URL_CORE_OWNER') });
+    await this.owner.connect();
+    await this.owner.query(ddl);
+    this.connectors = connectors.map((connector) => defineConnector(connector));
+    for (const connector of this.connectors) {
+      await this.owner.query(
+        `GRANT SELECT ON ${connector.source.schema}.${connector.source.table} TO cdc_reader`,
+      );
+    }
+    await syncPublication(this.owner, { publication: this.publication, connectors: this.connectors });
+  }
+
+  topic(table: string, schema = 'public'): string {
+    return `${this.prefix}.${schema}.${table}`;
+  }
+
+  /** Starts the reader; resolves once it streams. */
+  async start(options: { statusIntervalMs?: number } = {}): Promise<void> {
+    let stop: () => void = () => undefined;
+    const stopRequested = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    let streaming: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => {
+      streaming = resolve;
+    });
+    const done = runReader(
+      {
+        coreUrl: this.database.url('DATABASE_URL_CORE'),
+        slot: this.slot,
+        publication: this.publication,
+        connectors: createConnectorCatalogue(this.connectors, this.prefix),
+        kafka: this.kafka,
+        topics: { partitions: 3, replicationFactor: 1 },
+        registry: this.registry,
+        pseudonymisationKey: 'test-pseudonymisation-key-0123456789abcdef',
+        batching: { ...defaultBatchingOptions, lingerMs: 5 },
+        statusIntervalMs: options.statusIntervalMs ?? 500,
+        logger: createLogger({ service: 'reader-test', level: 'silent' }),
+        metrics: createReaderMetrics(new Registry()),
+        onStreaming: () => streaming(),
+      },
+      stopRequested,
+    );
+    this.running = { stop, done };
+    await Promise.race([started, done]);
+  }
+
+  /** Graceful stop: flush, confirm, close. */
+  async stop(): Promise<void> {
+    const running = this.running;
+    this.running = undefined;
+    if (!running) return;
+    running.stop();
+    await running.done;
+  }
+
+  async confirmedFlushLsn(): Promise<bigint> {
+    const { rows } = await this.owner.query<{ lsn: string }>(
+      `SELECT (confirmed_flush_lsn - '0/0'::pg_lsn)::text AS lsn FROM pg_replication_slots WHERE slot_name = $1`,
+      [this.slot],
+    );
+    return BigInt(rows[0]?.lsn ?? '0');
+  }
+
+  async currentWalLsn(): Promise<bigint> {
+    const { rows } = await this.owner.query<{ lsn: string }>(
+      `SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::text AS lsn`,
+    );
+    return BigInt(rows[0]?.lsn ?? '0');
+  }
+
+  /** Reads a topic from the beginning until `done` says enough (bounded by the timeout). */
+  async read(
+    topic: string,
+    done: (events: DecodedEvent[]) => boolean,
+    timeoutMs = 30_000,
+  ): Promise<DecodedEvent[]> {
+    const consumer = this.kafka.consumer({ groupId: uniqueName('reader-test') });
+    const events: DecodedEvent[] = [];
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`${topic}: only ${events.length} events in ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        void consumer.run({
+          eachMessage: async ({ topic: from, partition, message }) => {
+            events.push({
+              topic: from,
+              partition,
+              offset: message.offset,
+              key: message.key ? await this.registry.decode(message.key) : null,
+              value: message.value
+                ? ((await this.registry.decode(message.value)) as Record<string, unknown>)
+                : null,
+            });
+            if (done(events)) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        });
+      });
+    } finally {
+      await consumer.disconnect();
+    }
+    return events;
+  }
+
+  async tearDown(): Promise<void> {
+    await this.stop().catch(() => undefined);
+    await this.owner?.query('SELECT pg_drop_replication_slot($1)', [this.slot]).catch(() => undefined);
+    await this.owner?.end().catch(() => undefined);
+    await this.database?.drop();
+    const admin = this.kafka.admin();
+    await admin.connect();
+    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(`${this.prefix}.`));
+    if (topics.length > 0) await admin.deleteTopics({ topics }).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
