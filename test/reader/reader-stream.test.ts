@@ -22,6 +22,7 @@ const ddl = `
   ALTER TABLE missions ALTER COLUMN description SET STORAGE EXTERNAL;
   CREATE TABLE busy_unpublished (id bigserial PRIMARY KEY, payload text);`;
 
+// biome-ignore lint/suspicious/noExplicitAny: decoded Avro records are inspected field by field in assertions
 const envelope = (event: DecodedEvent) => event.value as Record<string, any>;
 
 describe('replication reader', () => {

@@ -78,6 +78,7 @@ export class ThrowawayBroker {
 
   /** Starts the broker and waits (bounded) until it answers a metadata request. */
   async start(timeoutMs = 60_000): Promise<void> {
+    if (this.process && this.process.exitCode === null) return; // already running: never two JVMs on one log dir
     const log = openSync(path.join(this.directory, 'broker.log'), 'a');
     this.process = spawn(
       'java',
@@ -123,6 +124,7 @@ export class ThrowawayBroker {
 
   async destroy(): Promise<void> {
     await this.stop();
-    rmSync(this.directory, { recursive: true, force: true });
+    // The JVM's last file handles may close a moment after its exit: retry the removal briefly.
+    rmSync(this.directory, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 }

@@ -96,6 +96,43 @@ export class ReaderFixture {
     await Promise.race([started, done]);
   }
 
+  /** Waits for the running reader to fail (after its walsender was killed, for example). */
+  async failure(timeoutMs = 30_000): Promise<unknown> {
+    const running = this.running;
+    this.running = undefined;
+    if (!running) throw new Error('the reader is not running');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`the reader did not fail within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([running.done, timeout]);
+    } catch (error) {
+      return error;
+    } finally {
+      clearTimeout(timer);
+    }
+    throw new Error('the reader ended without an error');
+  }
+
+  /** Kills the walsender of the reader's slot: to the reader, the database connection dropped mid-stream. */
+  async killWalsender(): Promise<void> {
+    // As the reader's own role: a role may terminate its own backends, the table owner may not.
+    const reader = new pg.Client({ connectionString: this.database.url('DATABASE_URL_CORE') });
+    await reader.connect();
+    try {
+      await reader.query(
+        'SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1 AND active_pid IS NOT NULL',
+        [this.slot],
+      );
+    } finally {
+      await reader.end();
+    }
+  }
+
   /** Graceful stop: flush, confirm, close. */
   async stop(): Promise<void> {
     const running = this.running;
