@@ -135,7 +135,7 @@ export const kafkaSection = z
 
 export const registrySection = z
   .object({
-    SCHEMA_REGISTRY_URL: z.url(),
+    SCHEMA_REGISTRY_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }),
     SCHEMA_REGISTRY_USERNAME: z.string().min(1).optional(),
     SCHEMA_REGISTRY_PASSWORD: z.string().min(1).optional(),
   })

@@ -4,17 +4,44 @@
  * workload, then checks the core tables against the workload's own report and prints where things stand.
  * Later issues extend it with the reader, the sink and the marts builder.
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { allConnectors } from '../../connectors/index.ts';
 import { loadEnvFiles } from '../../lib/config/index.ts';
 import { PipelineError } from '../../lib/errors/index.ts';
 import { configure, runMain } from '../../lib/runtime/index.ts';
+import { syncPublication } from '../../lib/source/publication.ts';
 import { runDbmate } from '../db/dbmate.ts';
 import { up } from '../stack/lifecycle.ts';
 import { formatStatusTable } from '../stack/report.ts';
-import { connectionEnv } from '../stack/topology.ts';
+import { connectionEnv, stackHome } from '../stack/topology.ts';
 import { countRows, formatReport, parseWorkloadOptions, runWorkload } from '../workload/index.ts';
 import { seedCore } from './domain/seed-core.ts';
+import { changeCounts, type ReaderProcess, startReaderProcess } from './reader-process.ts';
+
+const demoOpsPort = 9191;
+
+/** Waits (bounded) until the reader confirmed everything written so far: then every change is in Kafka. */
+async function waitForReaderToCatchUp(pool: pg.Pool, slot: string, timeoutMs = 60_000): Promise<string> {
+  const { rows } = await pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+  const target = rows[0]?.lsn ?? '0/0';
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const caughtUp = await pool.query<{ ok: boolean }>(
+      'SELECT confirmed_flush_lsn >= $2::pg_lsn AS ok FROM pg_replication_slots WHERE slot_name = $1',
+      [slot, target],
+    );
+    if (caughtUp.rows[0]?.ok) return target;
+    if (Date.now() > deadline) {
+      throw new PipelineError(
+        'COMMAND_FAILED',
+        `the reader did not confirm ${target} within ${timeoutMs / 1000} s`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
 
 /** Any of these set means "use that environment"; none set means "use the local stack". */
 const connectionVariables = [
@@ -73,7 +100,14 @@ async function migrate(target: 'core' | 'analytics', url: string): Promise<void>
 await runMain('demo', async () => {
   const workloadOptions = parseDemoArgs(process.argv.slice(2));
   await bringUpLocalStackIfNeeded();
-  const { config, logger } = configure('demo', ['coreOwnerDatabase', 'analyticsDatabase']);
+  const { config, logger } = configure('demo', [
+    'coreOwnerDatabase',
+    'coreDatabase',
+    'analyticsDatabase',
+    'kafka',
+    'registry',
+    'replication',
+  ]);
 
   console.log('==> migrations');
   await migrate('core', config.coreOwnerDatabase.url);
@@ -95,12 +129,67 @@ await runMain('demo', async () => {
       client.release();
     }
 
-    console.log(
-      `==> workload (${workloadOptions.rate} tx/s for ${workloadOptions.durationSeconds} s, seed ${workloadOptions.seed})`,
-    );
-    const report = await runWorkload(pool, workloadOptions, { log: (message) => logger.warn(message) });
-    console.log(formatReport(report));
+    console.log('==> publication (as the table owner: the reader role may only read)');
+    const owner = await pool.connect();
+    try {
+      const { plan, applied } = await syncPublication(owner, {
+        publication: config.replication.publicationName,
+        connectors: allConnectors,
+      });
+      console.log(
+        `    ${config.replication.publicationName}: ${applied ? plan.differences.join('; ') : 'up to date'}`,
+      );
+    } finally {
+      owner.release();
+    }
 
+    console.log('==> replication reader (services/replication-reader, as a separate process)');
+    const reader: ReaderProcess = await startReaderProcess({
+      env: { READER_STATUS_INTERVAL_MS: '1000' },
+      opsPort: demoOpsPort,
+      logFile: path.join(stackHome, 'logs', 'demo-reader.log'),
+    });
+    console.log(`    ready on ${reader.opsUrl}/readyz, logs in ${reader.logFile}`);
+    let report: Awaited<ReturnType<typeof runWorkload>>;
+    const streamMismatches: string[] = [];
+    try {
+      console.log(
+        `==> workload (${workloadOptions.rate} tx/s for ${workloadOptions.durationSeconds} s, seed ${workloadOptions.seed})`,
+      );
+      // What the slot held from before this run (earlier demo runs, the seed) is streamed first: the baseline.
+      await waitForReaderToCatchUp(pool, config.replication.slotName);
+      const baseline = changeCounts(await reader.metrics());
+      report = await runWorkload(pool, workloadOptions, { log: (message) => logger.warn(message) });
+      console.log(formatReport(report));
+      const confirmed = await waitForReaderToCatchUp(pool, config.replication.slotName);
+      console.log(`==> Kafka: every change up to ${confirmed} is acknowledged and confirmed to PostgreSQL`);
+      const counts = changeCounts(await reader.metrics());
+      const streamed = (table: string, op: string) =>
+        (counts[table]?.[op] ?? 0) - (baseline[table]?.[op] ?? 0);
+      for (const [table, expected] of Object.entries(report.tables).sort()) {
+        const line = ['c', 'u', 'd', 't'].map((op) => `${op}=${streamed(table, op)}`).join(' ');
+        const matches =
+          streamed(table, 'c') === expected.inserted &&
+          streamed(table, 'u') === expected.updated &&
+          streamed(table, 'd') === expected.deleted &&
+          streamed(table, 't') === expected.truncates;
+        if (!matches) streamMismatches.push(table);
+        console.log(
+          `    ${config.kafka.topics.prefix}.public.${table.padEnd(16)} ${line}${matches ? '' : '  (differs from the workload)'}`,
+        );
+      }
+    } finally {
+      const code = await reader.stop();
+      console.log(`    reader stopped with exit code ${code} (SIGTERM: flushed, confirmed, exited)`);
+    }
+
+    if (streamMismatches.length > 0) {
+      console.log(
+        `    the change events of ${streamMismatches.join(', ')} differ from what the workload did`,
+      );
+      return 1;
+    }
+    console.log('    every change of the workload is in Kafka, one event per row change');
     console.log('==> check: core tables against the workload report');
     const live = await countRows(pool);
     const mismatches = Object.entries(report.tables).filter(
@@ -120,8 +209,6 @@ await runMain('demo', async () => {
   } finally {
     await pool.end();
   }
-  console.log(
-    '==> next: the replication reader, raw sink and marts builder stream these changes (issues 3 to 5)',
-  );
+  console.log('==> next: the raw sink and the marts builder (issues 4 and 5) consume these topics');
   return 0;
 });

@@ -65,5 +65,7 @@ export function connectionEnv(): Record<string, string> {
     KAFKA_BROKERS: `${host}:${ports.kafka}`,
     SCHEMA_REGISTRY_URL: `http://${host}:${ports.schemaRegistry}/apis/ccompat/v7`,
     DBT_VENV: path.join(stackHome, 'venv'),
+    // A throwaway key for the demo data only; production sets its own secret.
+    CDC_PSEUDONYMISATION_KEY: 'local-stack-pseudonymisation-key-not-a-secret',
   };
 }

@@ -33,6 +33,10 @@ const cases: { script: string; args: string[]; variable: string }[] = [
   { script: 'scripts/dbt/main.ts', args: ['debug'], variable: 'DATABASE_URL_ANALYTICS' },
   { script: 'scripts/demo/seed.ts', args: [], variable: 'DATABASE_URL_CORE_OWNER' },
   { script: 'scripts/workload/main.ts', args: ['--count', '1'], variable: 'DATABASE_URL_CORE_OWNER' },
+  { script: 'services/replication-reader/main.ts', args: [], variable: 'DATABASE_URL_CORE' },
+  { script: 'services/replication-reader/main.ts', args: [], variable: 'KAFKA_BROKERS' },
+  { script: 'services/replication-reader/main.ts', args: [], variable: 'SCHEMA_REGISTRY_URL' },
+  { script: 'services/ops/cli/main.ts', args: ['preflight'], variable: 'DATABASE_URL_CORE' },
 ];
 
 // The demo brings the local stack up when no connection variable is set, so only an invalid one can stop it.

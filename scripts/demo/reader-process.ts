@@ -1,0 +1,80 @@
+/**
+ * Runs the replication reader service (`services/replication-reader/main.ts`) as a child process for the demo:
+ * the same entry point Kubernetes runs, with its logs in a file, readiness polled on /readyz, and a SIGTERM
+ * stop that lets it confirm its position.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
+import path from 'node:path';
+import { PipelineError } from '../../lib/errors/index.ts';
+import { repoRoot } from '../stack/topology.ts';
+
+export interface ReaderProcess {
+  opsUrl: string;
+  logFile: string;
+  metrics(): Promise<string>;
+  stop(): Promise<number | null>;
+}
+
+export async function startReaderProcess(options: {
+  env: Record<string, string>;
+  opsPort: number;
+  logFile: string;
+  readyTimeoutMs?: number;
+}): Promise<ReaderProcess> {
+  const log = openSync(options.logFile, 'a');
+  const child: ChildProcess = spawn(
+    path.join(repoRoot, 'node_modules', '.bin', 'tsx'),
+    [path.join(repoRoot, 'services', 'replication-reader', 'main.ts')],
+    {
+      env: { ...process.env, ...options.env, OPS_HOST: '127.0.0.1', OPS_PORT: String(options.opsPort) },
+      stdio: ['ignore', log, log],
+    },
+  );
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const opsUrl = `http://127.0.0.1:${options.opsPort}`;
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new PipelineError(
+        'COMMAND_FAILED',
+        `the reader exited with code ${child.exitCode}; see ${options.logFile}`,
+      );
+    }
+    const ready = await fetch(`${opsUrl}/readyz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new PipelineError('COMMAND_FAILED', `the reader did not become ready; see ${options.logFile}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return {
+    opsUrl,
+    logFile: options.logFile,
+    metrics: () => fetch(`${opsUrl}/metrics`).then((response) => response.text()),
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/** `cdc_reader_changes_total{table="missions",op="u"} 12` lines, summed per table and operation. */
+export function changeCounts(metricsText: string): Record<string, Record<string, number>> {
+  const counts: Record<string, Record<string, number>> = {};
+  for (const match of metricsText.matchAll(
+    /^cdc_reader_changes_total\{table="([^"]+)",op="([^"]+)"\} (\d+)/gm,
+  )) {
+    const [, table, op, value] = match as unknown as [string, string, string, string];
+    counts[table] ??= {};
+    counts[table][op] = Number(value);
+  }
+  return counts;
+}

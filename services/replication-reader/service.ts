@@ -1,0 +1,113 @@
+/**
+ * The reader as a long-running service: wait for the lease (not ready meanwhile), stream, restart from the
+ * durable position with backoff after a transient failure, stop gracefully when asked.
+ */
+import type { Kafka } from 'kafkajs';
+import type { ConnectorCatalogue } from '../../connectors/index.ts';
+import { classifyError } from '../../lib/errors/index.ts';
+import type { TopicSettings } from '../../lib/kafka/topics.ts';
+import type { Logger } from '../../lib/logging/index.ts';
+import type { SchemaRegistryClient } from '../../lib/registry/index.ts';
+import { backoffDelay, sleep } from '../../lib/retry/backoff.ts';
+import { reportError } from '../../lib/runtime/index.ts';
+import { acquireLease } from '../../lib/source/lease.ts';
+import type { ReaderMetrics } from './metrics.ts';
+import type { BatchingOptions } from './producer/batching-producer.ts';
+import { runReader } from './reader.ts';
+
+export interface ReaderServiceOptions {
+  coreUrl: string;
+  slot: string;
+  publication: string;
+  connectors: ConnectorCatalogue;
+  kafka: Kafka;
+  topics: TopicSettings;
+  registry: SchemaRegistryClient;
+  pseudonymisationKey: string | undefined;
+  batching: BatchingOptions;
+  statusIntervalMs: number;
+  logger: Logger;
+  metrics: ReaderMetrics;
+  /** Consecutive failed runs before the process gives up (and its supervisor restarts it). */
+  maxConsecutiveFailures?: number;
+}
+
+export type ReaderState =
+  | 'waiting-for-lease'
+  | 'starting'
+  | 'streaming'
+  | 'restarting'
+  | 'stopping'
+  | 'stopped';
+
+export class ReaderService {
+  state: ReaderState = 'starting';
+  detail = 'starting';
+
+  constructor(private readonly options: ReaderServiceOptions) {}
+
+  /** Runs until `stopRequested` resolves (graceful) or failures exhaust the budget (throws). */
+  async run(stopRequested: Promise<void>): Promise<void> {
+    const { logger, metrics } = this.options;
+    const stopController = new AbortController();
+    void stopRequested.then(() => stopController.abort(new Error('stop requested')));
+    this.set('waiting-for-lease', `waiting for the lease on slot ${this.options.slot}`);
+    const lease = await acquireLease(this.options.coreUrl, this.options.slot, {
+      signal: stopController.signal,
+      onWaiting: ({ holderPid }) =>
+        this.set(
+          'waiting-for-lease',
+          `another reader holds slot ${this.options.slot} (backend pid ${holderPid ?? '?'})`,
+        ),
+    }).catch((error: unknown) => {
+      if (stopController.signal.aborted) return undefined;
+      throw error;
+    });
+    if (!lease) return this.set('stopped', 'stopped before acquiring the lease');
+    logger.info({ slot: this.options.slot }, 'lease acquired');
+    const stopOrLost = Promise.race([stopRequested, lease.lost.then(() => undefined)]);
+    let failures = 0;
+    try {
+      while (!stopController.signal.aborted && !lease.signal.aborted) {
+        this.set('starting', 'connecting to PostgreSQL and Kafka');
+        try {
+          await runReader(
+            {
+              ...this.options,
+              onStreaming: () => {
+                failures = 0;
+                this.set('streaming', `streaming slot ${this.options.slot}`);
+              },
+            },
+            stopOrLost,
+          );
+          break; // a run only returns on stop or lease loss
+        } catch (error) {
+          failures++;
+          metrics.restarts.inc();
+          const disposition = classifyError(error);
+          reportError(error, { service: 'replication-reader', disposition });
+          if (failures >= (this.options.maxConsecutiveFailures ?? 20)) throw error;
+          const delayMs = Math.round(backoffDelay(failures, { initialDelayMs: 500, maxDelayMs: 30_000 }));
+          // Fatal errors (configuration, a rejected schema) are retried slowly too: an operator may fix them
+          // live, and holding the slot loses nothing, whereas exiting would just restart the same way.
+          logger.error(
+            { err: error, disposition, failures, delayMs },
+            'reader run failed; restarting from the durable position',
+          );
+          this.set('restarting', `${(error as Error).message} (retrying in ${Math.round(delayMs / 1000)} s)`);
+          await sleep(delayMs, stopController.signal).catch(() => undefined);
+        }
+      }
+    } finally {
+      this.set('stopping', 'releasing the lease');
+      await lease.release();
+      this.set('stopped', 'stopped');
+    }
+  }
+
+  private set(state: ReaderState, detail: string): void {
+    this.state = state;
+    this.detail = detail;
+  }
+}
