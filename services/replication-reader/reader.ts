@@ -131,6 +131,7 @@ export async function runReader(options: ReaderRunOptions, stopRequested: Promis
         catalog,
         registry: options.registry,
         pseudonymisationKey: options.pseudonymisationKey,
+        onPaused: (table, paused) => metrics.tablePaused.set({ table }, paused ? 1 : 0),
       }),
       metrics,
       logger,

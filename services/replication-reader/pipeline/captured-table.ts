@@ -36,6 +36,8 @@ export interface PrepareContext {
   catalog: Queryable;
   registry: SchemaRegistryClient;
   pseudonymisationKey: string | undefined;
+  /** Told when a table is paused (its new schema was rejected) or streams again. */
+  onPaused?: (table: string, paused: boolean) => void;
 }
 
 /**

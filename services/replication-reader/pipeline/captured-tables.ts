@@ -26,14 +26,26 @@ export class CapturedTables {
         `the publication streams ${relation.schema}.${relation.table}, which no connector captures: remove it from the publication or add a connector`,
       );
     }
-    const table = await prepareCapturedTable(
-      connector,
-      this.connectors.topicOf(connector),
-      relation,
-      this.context,
-    );
-    this.byOid.set(relation.relationOid, table);
-    return table;
+    const topic = this.connectors.topicOf(connector);
+    try {
+      const table = await prepareCapturedTable(connector, topic, relation, this.context);
+      this.byOid.set(relation.relationOid, table);
+      this.context.onPaused?.(connector.name, false);
+      return table;
+    } catch (error) {
+      if (!(error instanceof PipelineError) || error.code !== 'SCHEMA_INCOMPATIBLE') throw error;
+      // Nothing past this point is confirmed, so the slot keeps every change of the table until it is fixed.
+      this.context.onPaused?.(connector.name, true);
+      throw new PipelineError(
+        'SCHEMA_INCOMPATIBLE',
+        `table ${relation.schema}.${relation.table} is paused: ${error.message}. Nothing is lost: the slot holds ` +
+          `its changes. To accept a deliberate break, set the compatibility of subject ${topic}-value to NONE ` +
+          `(Confluent: PUT /config/${topic}-value {"compatibility":"NONE"}; Apicurio ignores that and needs POST ` +
+          `/apis/registry/v3/groups/default/artifacts/${topic}-value/rules {"ruleType":"COMPATIBILITY","config":"NONE"}); ` +
+          'the reader retries by itself',
+        { cause: error, details: { table: connector.name, topic } },
+      );
+    }
   }
 
   get(table: TableRef): CapturedTable {
