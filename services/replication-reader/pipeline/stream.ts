@@ -88,12 +88,39 @@ async function handleChange(
   }
 }
 
+/**
+ * The next message, or undefined once stopping was requested. The abort listener is removed after every wait:
+ * racing each read against one long-lived promise instead would leave one reaction per message attached to it
+ * (a leak proportional to the stream).
+ */
+function nextOrStop(
+  session: ReplicationSession,
+  signal: AbortSignal,
+): Promise<ReplicationMessage | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    session.next().then(
+      (message) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(message);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 /** Handles messages until `stopRequested` resolves or the session ends; never leaves a message half-handled. */
 export async function streamChanges(context: StreamContext, stopRequested: Promise<void>): Promise<void> {
   let transaction: TransactionState | undefined;
-  const stop = stopRequested.then(() => undefined);
+  const stopping = new AbortController();
+  void stopRequested.then(() => stopping.abort());
   for (;;) {
-    const message = await Promise.race([context.session.next(), stop]);
+    const message = await nextOrStop(context.session, stopping.signal);
     if (message === undefined) return;
     const received =
       message.kind === 'keepalive'

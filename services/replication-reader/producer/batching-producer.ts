@@ -41,6 +41,11 @@ export interface BatchingOptions {
   lingerMs: number;
   /** Byte budget of everything buffered and in flight; `enqueue` waits beyond it. */
   maxBufferedBytes: number;
+  /**
+   * Message budget, for the same purpose: each buffered message costs far more heap than its encoded bytes
+   * (buffers, headers, the acknowledgement callback), so small messages must be bounded by count too.
+   */
+  maxBufferedMessages?: number;
   retry: { attempts: number; initialDelayMs: number; maxDelayMs: number };
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
   /** Measured after each acknowledged batch, for metrics. */
@@ -51,7 +56,8 @@ export const defaultBatchingOptions: BatchingOptions = {
   maxBatchMessages: 5_000,
   maxBatchBytes: 1024 * 1024,
   lingerMs: 10,
-  maxBufferedBytes: 32 * 1024 * 1024,
+  maxBufferedBytes: 16 * 1024 * 1024,
+  maxBufferedMessages: 20_000,
   retry: { attempts: 30, initialDelayMs: 200, maxDelayMs: 10_000 },
 };
 
@@ -116,7 +122,11 @@ export class BatchingProducer {
     } else {
       this.lingerTimer ??= setTimeout(() => this.startSending(), this.options.lingerMs);
     }
-    while (this.bufferedBytes > this.options.maxBufferedBytes && this.failure === undefined) {
+    const maxMessages = this.options.maxBufferedMessages ?? Number.POSITIVE_INFINITY;
+    while (
+      (this.bufferedBytes > this.options.maxBufferedBytes || this.queue.length > maxMessages) &&
+      this.failure === undefined
+    ) {
       await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
     }
     this.throwIfFailed();
