@@ -16,7 +16,7 @@ import type { Logger } from '../../lib/logging/index.ts';
 import { formatLsn } from '../../lib/postgres/index.ts';
 import { frame, type SchemaRegistryClient } from '../../lib/registry/index.ts';
 import { planPublicationSync, syncPublication } from '../../lib/source/publication.ts';
-import { ensureSlot } from '../../lib/source/slot.ts';
+import { readSlotStatus } from '../../lib/source/slot.ts';
 import { InFlightTransactions } from './acknowledgement/index.ts';
 import type { ReaderMetrics } from './metrics.ts';
 import { CapturedTables } from './pipeline/captured-tables.ts';
@@ -24,6 +24,8 @@ import { confirmProgress, type StreamContext, streamChanges } from './pipeline/s
 import { type BatchingOptions, BatchingProducer } from './producer/batching-producer.ts';
 import { KafkaSender } from './producer/kafka-sender.ts';
 import { ReplicationSession } from './replication/index.ts';
+import { copyTables } from './snapshot/copy-tables.ts';
+import { prepareSlot } from './snapshot/slot-preparation.ts';
 
 export interface ReaderRunOptions {
   coreUrl: string;
@@ -81,18 +83,18 @@ export async function runReader(options: ReaderRunOptions, stopRequested: Promis
   let session: ReplicationSession | undefined;
   try {
     await checkPublication(catalog, options);
-    const { created, status } = await ensureSlot(catalog, options.slot);
-    if (created)
-      logger.warn({ slot: options.slot }, 'replication slot created: changes before now are not streamed');
-    const startLsn = status.confirmedFlushLsn;
-    if (status.walStatus === 'lost' || startLsn === null) {
-      throw new PipelineError(
-        'CONFIG_INVALID',
-        `slot ${options.slot} was invalidated (wal_status lost): drop it and re-snapshot (cdc preflight shows how)`,
-      );
-    }
-
     await admin.connect();
+    const preparation = await prepareSlot({
+      catalog,
+      coreUrl: options.coreUrl,
+      slot: options.slot,
+      kafka: options.kafka,
+      admin,
+      prefix: options.connectors.topicPrefix,
+      replicationFactor: options.topics.replicationFactor,
+      logger,
+    });
+
     const topicManager = new TopicManager(admin, options.topics);
     const topics = options.connectors.connectors.map((connector) => options.connectors.topicOf(connector));
     await topicManager.ensure(topics);
@@ -101,6 +103,22 @@ export async function runReader(options: ReaderRunOptions, stopRequested: Promis
     const truncateKeyId = await options.registry.register('cdc.TruncateKey', truncateKeySchema);
     const truncateKeyType = avroType(truncateKeySchema);
     const truncateKeys = new Map<string, Buffer>();
+    const truncateKey = (topic: string) => {
+      let key = truncateKeys.get(topic);
+      if (!key) {
+        key = frame(truncateKeyId, truncateKeyType.toBuffer({ table: topic }));
+        truncateKeys.set(topic, key);
+      }
+      return key;
+    };
+    const partitions = (topic: string) => partitionCounts.get(topic) ?? 1;
+    const prepareContext = {
+      catalog,
+      registry: options.registry,
+      pseudonymisationKey: options.pseudonymisationKey,
+      knownColumns: new Map(),
+      onPaused: (table: string, paused: boolean) => metrics.tablePaused.set({ table }, paused ? 1 : 0),
+    };
 
     await sender.connect();
     const producer = new BatchingProducer(sender, {
@@ -112,6 +130,37 @@ export async function runReader(options: ReaderRunOptions, stopRequested: Promis
         ),
       onBatchSent: ({ seconds }) => metrics.produceSeconds.observe(seconds),
     });
+
+    if (preparation.snapshot) {
+      const snapshot = preparation.snapshot;
+      try {
+        await copyTables({
+          url: options.coreUrl,
+          snapshotName: snapshot.snapshotName,
+          consistentPoint: snapshot.consistentPoint,
+          connectors: options.connectors,
+          prepare: prepareContext,
+          producer,
+          metrics,
+          logger,
+          db: catalog.database ?? 'core',
+          truncateKey,
+          partitions,
+        });
+      } finally {
+        await snapshot.close();
+      }
+      await preparation.markSnapshotDone();
+    }
+
+    const status = await readSlotStatus(catalog, options.slot);
+    const startLsn = status?.confirmedFlushLsn ?? null;
+    if (!status || status.walStatus === 'lost' || startLsn === null) {
+      throw new PipelineError(
+        'CONFIG_INVALID',
+        `slot ${options.slot} is missing or was invalidated (wal_status lost): drop it so the reader re-creates and re-snapshots it (cdc preflight shows how)`,
+      );
+    }
     session = new ReplicationSession({
       connection: options.coreUrl,
       statusIntervalMs: options.statusIntervalMs,
@@ -127,25 +176,13 @@ export async function runReader(options: ReaderRunOptions, stopRequested: Promis
       session,
       inFlight: new InFlightTransactions(startLsn),
       producer,
-      tables: new CapturedTables(options.connectors, {
-        catalog,
-        registry: options.registry,
-        pseudonymisationKey: options.pseudonymisationKey,
-        onPaused: (table, paused) => metrics.tablePaused.set({ table }, paused ? 1 : 0),
-      }),
+      tables: new CapturedTables(options.connectors, prepareContext),
       metrics,
       logger,
       prefix: options.connectors.topicPrefix,
       db: catalog.database ?? 'core',
-      truncateKey: (topic) => {
-        let key = truncateKeys.get(topic);
-        if (!key) {
-          key = frame(truncateKeyId, truncateKeyType.toBuffer({ table: topic }));
-          truncateKeys.set(topic, key);
-        }
-        return key;
-      },
-      partitions: (topic) => partitionCounts.get(topic) ?? 1,
+      truncateKey,
+      partitions,
       pendingCommits: [],
     };
     await streamChanges(context, stopRequested);

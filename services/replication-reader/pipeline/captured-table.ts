@@ -36,9 +36,16 @@ export interface PrepareContext {
   catalog: Queryable;
   registry: SchemaRegistryClient;
   pseudonymisationKey: string | undefined;
+  /**
+   * Column definitions seen so far, per relation: when the reader is behind, the catalog may already lack a
+   * column that older changes still carry; its last known definition keeps its type (and schema) unchanged.
+   */
+  knownColumns?: Map<number, Map<string, CatalogColumn>>;
   /** Told when a table is paused (its new schema was rejected) or streams again. */
   onPaused?: (table: string, paused: boolean) => void;
 }
+
+const droppedColumnType = 'unknown (dropped since)';
 
 /**
  * A column the stream still sends but the catalog no longer has (dropped since this point of the WAL): kept as
@@ -49,7 +56,7 @@ function droppedColumn(column: Relation['columns'][number]): CatalogColumn {
     name: column.name,
     typeOid: column.typeOid,
     typeName: 'text',
-    formattedType: 'unknown (dropped since)',
+    formattedType: droppedColumnType,
     typeModifier: -1,
     kind: 'base',
     nullable: true,
@@ -60,13 +67,19 @@ function droppedColumn(column: Relation['columns'][number]): CatalogColumn {
 }
 
 /** The catalog describes the table as it is now; the relation message, as it was at this point of the WAL. */
-export function alignWithRelation(catalog: CatalogTable, relation: Relation): CatalogTable {
+export function alignWithRelation(
+  catalog: CatalogTable,
+  relation: Relation,
+  known: ReadonlyMap<string, CatalogColumn> = new Map(),
+): CatalogTable {
   const byName = new Map(catalog.columns.map((column) => [column.name, column]));
   return {
     ...catalog,
     relationOid: relation.relationOid,
     replicaIdentity: relation.replicaIdentity,
-    columns: relation.columns.map((column) => byName.get(column.name) ?? droppedColumn(column)),
+    columns: relation.columns.map(
+      (column) => byName.get(column.name) ?? known.get(column.name) ?? droppedColumn(column),
+    ),
   };
 }
 
@@ -76,7 +89,12 @@ export async function prepareCapturedTable(
   relation: Relation,
   context: PrepareContext,
 ): Promise<CapturedTable> {
-  const definition = alignWithRelation(await loadConnectorTable(context.catalog, connector), relation);
+  const known = context.knownColumns?.get(relation.relationOid) ?? new Map<string, CatalogColumn>();
+  const definition = alignWithRelation(await loadConnectorTable(context.catalog, connector), relation, known);
+  for (const column of definition.columns) {
+    if (column.formattedType !== droppedColumnType) known.set(column.name, column);
+  }
+  context.knownColumns?.set(relation.relationOid, known);
   const { keySchema, rowSchema } = buildRowSchemas(definition, connector, { namespace: topic });
   const envelopeSchema = buildEnvelopeSchema(rowSchema);
   // Registered before the first event of this shape is produced; an incompatible change fails here.

@@ -119,6 +119,22 @@ export class ReaderFixture {
   }
 
   /** Kills the walsender of the reader's slot: to the reader, the database connection dropped mid-stream. */
+  /** Terminates the reader role's backends of one application (e.g. the snapshot copy), as that role. */
+  async killBackends(applicationName: string): Promise<number> {
+    const reader = new pg.Client({ connectionString: this.database.url('DATABASE_URL_CORE') });
+    await reader.connect();
+    try {
+      const { rows } = await reader.query<{ n: number }>(
+        `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
+         WHERE application_name = $1 AND datname = current_database() AND pid <> pg_backend_pid()`,
+        [applicationName],
+      );
+      return rows[0]?.n ?? 0;
+    } finally {
+      await reader.end();
+    }
+  }
+
   async killWalsender(): Promise<void> {
     // As the reader's own role: a role may terminate its own backends, the table owner may not.
     const reader = new pg.Client({ connectionString: this.database.url('DATABASE_URL_CORE') });
@@ -195,6 +211,39 @@ export class ReaderFixture {
       await consumer.disconnect();
     }
     return events;
+  }
+
+  /** Every event of the topic, up to its current end. */
+  async readAll(topic: string, timeoutMs = 60_000): Promise<DecodedEvent[]> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    await admin.disconnect();
+    const total = offsets.reduce((sum, partition) => sum + Number(partition.high) - Number(partition.low), 0);
+    if (total === 0) return [];
+    return this.read(topic, (events) => events.length >= total, timeoutMs);
+  }
+
+  /** What a consumer that applies the topic in order ends up with: key (JSON) to the latest row. */
+  static replay(events: DecodedEvent[]): Map<string, Record<string, unknown>> {
+    const state = new Map<string, Record<string, unknown>>();
+    const ordered = [...events].sort(
+      (a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset),
+    );
+    for (const event of ordered) {
+      const key = JSON.stringify(event.key, (_, value) =>
+        typeof value === 'bigint' ? value.toString() : value,
+      );
+      const envelope = event.value as { op: string; after: Record<string, unknown> | null } | null;
+      if (envelope === null || envelope.op === 'd') state.delete(key);
+      else if (envelope.op === 't') {
+        // A truncate reaches every partition; here it clears the keys of its own partition.
+        for (const [other, row] of state)
+          if ((row as { __partition?: number }).__partition === event.partition) state.delete(other);
+      } else if (envelope.after) state.set(key, { ...envelope.after, __partition: event.partition });
+    }
+    for (const row of state.values()) delete (row as { __partition?: number }).__partition;
+    return state;
   }
 
   async tearDown(): Promise<void> {

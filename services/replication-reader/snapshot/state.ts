@@ -1,0 +1,103 @@
+/**
+ * The reader's own durable state, in a compacted single-partition Kafka topic keyed by slot name: whether the
+ * initial snapshot of that slot finished. The reader role may not write to the core database, and this must
+ * survive a crash between creating the slot and finishing the copy: a slot whose snapshot is marked
+ * `in-progress` is dropped and the snapshot redone (duplicates are harmless downstream; a missing row is not).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Admin, Kafka } from 'kafkajs';
+
+export interface SlotState {
+  snapshot: 'in-progress' | 'done';
+  consistentPoint: string;
+  updatedAt: string;
+}
+
+export function stateTopic(prefix: string): string {
+  return `${prefix}.cdc-reader-state`;
+}
+
+export async function ensureStateTopic(
+  admin: Admin,
+  topic: string,
+  replicationFactor: number,
+): Promise<void> {
+  const existing = await admin.listTopics();
+  if (existing.includes(topic)) return;
+  await admin
+    .createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic,
+          numPartitions: 1,
+          replicationFactor,
+          configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+        },
+      ],
+    })
+    .catch(async (error: unknown) => {
+      if (!(await admin.listTopics()).includes(topic)) throw error;
+    });
+}
+
+/** The latest state of `slot`, or undefined when none was ever written. Reads the (small) topic to its end. */
+export async function readSlotState(
+  kafka: Kafka,
+  admin: Admin,
+  topic: string,
+  slot: string,
+): Promise<SlotState | undefined> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  const end = Number(offsets[0]?.high ?? 0);
+  if (end === 0) return undefined;
+  // A throwaway group: this read never commits offsets, and the group is deleted afterwards.
+  const groupId = `cdc-reader-state-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+  const consumer = kafka.consumer({ groupId, retry: { retries: 5 } });
+  let state: SlotState | undefined;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`could not read ${topic} to its end within 30 s`)),
+        30_000,
+      );
+      void consumer
+        .run({
+          eachMessage: async ({ message }) => {
+            if (String(message.key) === slot)
+              state = message.value ? (JSON.parse(String(message.value)) as SlotState) : undefined;
+            if (Number(message.offset) + 1 >= end) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+  }
+  return state;
+}
+
+export async function writeSlotState(
+  kafka: Kafka,
+  topic: string,
+  slot: string,
+  state: SlotState,
+): Promise<void> {
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages: [{ key: slot, value: JSON.stringify(state) }] });
+  } finally {
+    await producer.disconnect();
+  }
+}
