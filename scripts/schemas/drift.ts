@@ -1,0 +1,32 @@
+/**
+ * Compares the Avro schemas the reader would generate from the live core database with the reviewed
+ * snapshots in schemas/tables/, field by field, so a column added, dropped or retyped at the source shows up in
+ * review before it shows up in the registry.
+ */
+import type { RecordSchema } from '../../services/replication-reader/mapping/index.ts';
+
+export interface FieldDrift {
+  field: string;
+  change: 'added' | 'removed' | 'changed';
+}
+
+type Field = { name: string; type: unknown; doc?: string };
+
+function fieldsOf(schema: RecordSchema): Map<string, Field> {
+  return new Map((schema.fields as Field[]).map((field) => [field.name, field]));
+}
+
+export function compareRowSchemas(reviewed: RecordSchema, live: RecordSchema): FieldDrift[] {
+  const before = fieldsOf(reviewed);
+  const after = fieldsOf(live);
+  const drift: FieldDrift[] = [];
+  for (const [name, field] of after) {
+    const old = before.get(name);
+    if (!old) drift.push({ field: name, change: 'added' });
+    else if (JSON.stringify(old.type) !== JSON.stringify(field.type) || old.doc !== field.doc) {
+      drift.push({ field: name, change: 'changed' });
+    }
+  }
+  for (const name of before.keys()) if (!after.has(name)) drift.push({ field: name, change: 'removed' });
+  return drift;
+}
