@@ -18,7 +18,7 @@ import { formatStatusTable } from '../stack/report.ts';
 import { connectionEnv, stackHome } from '../stack/topology.ts';
 import { countRows, formatReport, parseWorkloadOptions, runWorkload } from '../workload/index.ts';
 import { seedCore } from './domain/seed-core.ts';
-import { changeCounts, type ReaderProcess, startReaderProcess } from './reader-process.ts';
+import { changeCounts, type ReaderProcess, snapshotRows, startReaderProcess } from './reader-process.ts';
 
 const demoOpsPort = 9191;
 
@@ -158,7 +158,13 @@ await runMain('demo', async () => {
       );
       // What the slot held from before this run (earlier demo runs, the seed) is streamed first: the baseline.
       await waitForReaderToCatchUp(pool, config.replication.slotName);
-      const baseline = changeCounts(await reader.metrics());
+      const startMetrics = await reader.metrics();
+      const baseline = changeCounts(startMetrics);
+      const copied = snapshotRows(startMetrics);
+      if (copied > 0)
+        console.log(
+          `    initial snapshot (new slot): ${copied} rows copied as r events, consistent with the stream`,
+        );
       report = await runWorkload(pool, workloadOptions, { log: (message) => logger.warn(message) });
       console.log(formatReport(report));
       const confirmed = await waitForReaderToCatchUp(pool, config.replication.slotName);

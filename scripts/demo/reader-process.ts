@@ -78,3 +78,11 @@ export function changeCounts(metricsText: string): Record<string, Record<string,
   }
   return counts;
 }
+
+/** Rows copied by the initial snapshot, summed over tables (`cdc_reader_snapshot_rows_total`). */
+export function snapshotRows(metricsText: string): number {
+  let total = 0;
+  for (const match of metricsText.matchAll(/^cdc_reader_snapshot_rows_total\{[^}]*\} (\d+)/gm))
+    total += Number(match[1]);
+  return total;
+}
