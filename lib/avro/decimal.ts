@@ -43,8 +43,21 @@ export class DecimalType extends avro.types.LogicalType {
     return formatDecimal(fromTwosComplement(buffer), this.scale);
   }
 
-  // Errors never quote the value: it is row data (see lib/logging).
+  // avsc converts a value twice when it writes it in a union (once to pick the branch, once to write it): the
+  // last conversion is remembered. Buffers are never mutated once returned (avsc copies them out).
+  private lastValue: unknown;
+  private lastBytes: Buffer | undefined;
+
   protected override _toValue(value: unknown): Buffer {
+    if (value === this.lastValue && this.lastBytes !== undefined) return this.lastBytes;
+    const bytes = this.convert(value);
+    this.lastValue = value;
+    this.lastBytes = bytes;
+    return bytes;
+  }
+
+  // Errors never quote the value: it is row data (see lib/logging).
+  private convert(value: unknown): Buffer {
     const parsed = typeof value === 'string' ? parseDecimal(value) : undefined;
     if (!parsed) throw new Error(`${this.label}: not a decimal string`);
     const unscaled = rescale(parsed, this.scale);

@@ -35,5 +35,6 @@ export {
   type SharedTypeName,
   sharedNamedTypes,
 } from './schemas.ts';
+export { ScratchEncoder } from './scratch-encoder.ts';
 export { DateType, LocalTimestampMicrosType, TimeMicrosType, TimestampMicrosType } from './temporal.ts';
 export { UuidType } from './uuid.ts';

@@ -12,7 +12,7 @@ import { repoRoot } from '../../scripts/stack/topology.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../support/databases.ts';
 import { requireEnv } from '../support/names.ts';
 
-const record = (fields: { name: string; type: unknown; doc?: string }[]) => ({
+const record = (fields: { name: string; type: string | string[]; doc?: string }[]) => ({
   type: 'record' as const,
   name: 'Value',
   namespace: 'core.public.t',

@@ -53,11 +53,13 @@ export interface Envelope {
   transaction: { id: string; total_order: bigint; data_collection_order: bigint } | null;
 }
 
+const requiredRow = { c: 'after', r: 'after', u: 'after', d: 'before', t: undefined } as const;
+
 function rowsFor(change: RowChange, rows: MappedRows): Pick<Envelope, 'before' | 'after'> {
   const before = rows.before ?? null;
   const after = rows.after ?? null;
-  const required = { c: 'after', r: 'after', u: 'after', d: 'before', t: undefined }[change.op];
-  if (required && rows[required as 'before' | 'after'] == null) {
+  const required = requiredRow[change.op];
+  if (required && rows[required] == null) {
     throw new PipelineError('INTERNAL', `envelope for op ${change.op} needs the ${required} row`, {
       details: { schema: change.table.schema, table: change.table.table },
     });
@@ -75,34 +77,84 @@ function rowsFor(change: RowChange, rows: MappedRows): Pick<Envelope, 'before' |
   }
 }
 
+/** What every event of one transaction shares; bigint arithmetic and formatting are not cheap per event. */
+interface TransactionParts {
+  commitLsn: bigint;
+  xid: number;
+  commitTimeMicros: bigint;
+  tsMs: bigint;
+  txId: bigint;
+  /** `["<commit lsn>","` of source.sequence. */
+  sequencePrefix: string;
+  transactionId: string;
+}
+
+let lastParts: TransactionParts | undefined;
+
+function transactionParts(position: RowChange['position']): TransactionParts {
+  const last = lastParts;
+  if (
+    last !== undefined &&
+    last.commitLsn === position.commitLsn &&
+    last.xid === position.xid &&
+    last.commitTimeMicros === position.commitTimeMicros
+  ) {
+    return last;
+  }
+  const parts: TransactionParts = {
+    commitLsn: position.commitLsn,
+    xid: position.xid,
+    commitTimeMicros: position.commitTimeMicros,
+    tsMs: position.commitTimeMicros / 1000n,
+    txId: BigInt(position.xid),
+    sequencePrefix: `["${position.commitLsn.toString()}","`,
+    transactionId: `${position.xid}:${position.commitLsn}`,
+  };
+  lastParts = parts;
+  return parts;
+}
+
+/** A bigint's decimal digits: through a number when that is exact (faster than bigint formatting). */
+function decimal(value: bigint): string {
+  return value <= 9007199254740991n && value >= 0n ? String(Number(value)) : value.toString();
+}
+
 export function buildEnvelope(change: RowChange, rows: MappedRows, context: EnvelopeContext): Envelope {
   const { position, table } = change;
+  const parts = transactionParts(position);
   const source: Source = {
     version: context.version ?? readerVersion,
     connector: 'postgresql',
     name: context.prefix,
-    ts_ms: position.commitTimeMicros / 1000n,
+    ts_ms: parts.tsMs,
     ts_us: position.commitTimeMicros,
     snapshot: change.op === 'r' ? change.snapshot : 'false',
     db: context.db,
-    // Debezium's order key: decimal LSNs as JSON strings (an LSN does not fit a JSON number).
-    sequence: JSON.stringify([position.commitLsn.toString(), position.lsn.toString()]),
+    // Debezium's order key: decimal LSNs as JSON strings (an LSN does not fit a JSON number). Digits need no
+    // JSON escaping, so this is JSON.stringify([commitLsn, lsn]) without the array and the serializer.
+    sequence: `${parts.sequencePrefix}${decimal(position.lsn)}"]`,
     schema: table.schema,
     table: table.table,
-    txId: BigInt(position.xid),
+    txId: parts.txId,
     lsn: position.lsn,
     commit_lsn: position.commitLsn,
     xmin: null,
   };
-  const transaction = context.transaction
+  const order = context.transaction;
+  const transaction = order
     ? {
-        id: `${position.xid}:${position.commitLsn}`,
-        total_order: BigInt(context.transaction.totalOrder),
-        data_collection_order: BigInt(context.transaction.dataCollectionOrder),
+        id: parts.transactionId,
+        total_order: typeof order.totalOrder === 'bigint' ? order.totalOrder : BigInt(order.totalOrder),
+        data_collection_order:
+          typeof order.dataCollectionOrder === 'bigint'
+            ? order.dataCollectionOrder
+            : BigInt(order.dataCollectionOrder),
       }
     : null;
+  const { before, after } = rowsFor(change, rows);
   return {
-    ...rowsFor(change, rows),
+    before,
+    after,
     source,
     op: change.op,
     ts_ms: BigInt(Math.trunc(context.processingTimeMs)),

@@ -76,8 +76,17 @@ export function createRowMapper(
     return present(plan, text);
   };
 
+  // Plain loops: this runs for every column of every change, and entry arrays are garbage to collect.
+  // A field called __proto__ would set the prototype by assignment; fromEntries defines it as a property.
+  const plainFields = columns.every((plan) => plan.field !== '__proto__');
+  const record = (plans: readonly ColumnPlan[], row: TextRow, inKey: boolean): AvroRecord => {
+    if (!plainFields) return Object.fromEntries(plans.map((plan) => [plan.field, value(plan, row, inKey)]));
+    const result: AvroRecord = {};
+    for (const plan of plans) result[plan.field] = value(plan, row, inKey);
+    return result;
+  };
   return {
-    key: (row) => Object.fromEntries(keyColumns.map((plan) => [plan.field, value(plan, row, true)])),
-    row: (row) => Object.fromEntries(columns.map((plan) => [plan.field, value(plan, row, false)])),
+    key: (row) => record(keyColumns, row, true),
+    row: (row) => record(columns, row, false),
   };
 }

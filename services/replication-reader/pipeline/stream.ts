@@ -10,7 +10,7 @@ import type { Logger } from '../../../lib/logging/index.ts';
 import type { InFlightTransactions, TransactionTicket } from '../acknowledgement/index.ts';
 import type { ReaderMetrics } from '../metrics.ts';
 import type { Lsn } from '../model.ts';
-import type { BatchingProducer } from '../producer/batching-producer.ts';
+import type { BatchingProducer, OutgoingMessage } from '../producer/batching-producer.ts';
 import type { ReplicationMessage, ReplicationSession } from '../replication/index.ts';
 import type { CapturedTables } from './captured-tables.ts';
 import { changeMessages } from './change-events.ts';
@@ -34,9 +34,14 @@ export interface StreamContext {
 interface TransactionState {
   ticket: TransactionTicket;
   commitTimeMicros: bigint;
+  /** Commit time in milliseconds, for the commit-to-Kafka latency of each acknowledged change. */
+  commitTimeMs: number;
   totalOrder: number;
   perTable: Map<number, number>;
 }
+
+/** Gauges are refreshed at transaction boundaries and every this many changes inside a large transaction. */
+const gaugeRefreshChanges = 1024;
 
 export function confirmProgress(context: StreamContext): void {
   const confirmable = context.inFlight.confirmable();
@@ -50,11 +55,38 @@ export function confirmProgress(context: StreamContext): void {
     pending.shift();
 }
 
-async function handleChange(
+/** Counter children by table and operation: `inc(labels)` would hash the label set for every change. */
+type ChangeCounter = { inc(): void };
+const changeCounters = new WeakMap<ReaderMetrics, Map<string, Map<string, ChangeCounter>>>();
+
+function changeCounter(metrics: ReaderMetrics, table: string, op: string): ChangeCounter {
+  let byTable = changeCounters.get(metrics);
+  if (!byTable) {
+    byTable = new Map();
+    changeCounters.set(metrics, byTable);
+  }
+  let byOp = byTable.get(table);
+  if (!byOp) {
+    byOp = new Map();
+    byTable.set(table, byOp);
+  }
+  let counter = byOp.get(op);
+  if (!counter) {
+    counter = metrics.changes.labels({ table, op });
+    byOp.set(op, counter);
+  }
+  return counter;
+}
+
+/**
+ * Hands the change's messages to the producer; returns the wait for room when the producer's buffer is full
+ * (undefined otherwise: no promise per change while there is room).
+ */
+function handleChange(
   context: StreamContext,
   transaction: TransactionState,
   message: Extract<ReplicationMessage, { kind: 'change' }>,
-): Promise<void> {
+): Promise<void> | undefined {
   const { change } = message;
   const table = context.tables.get(change.table);
   transaction.totalOrder++;
@@ -68,36 +100,53 @@ async function handleChange(
     truncateKey: context.truncateKey(table.topic),
     partitions: context.partitions(table.topic),
   });
-  const { ticket, commitTimeMicros } = transaction;
-  context.inFlight.eventProduced(ticket, messages.length);
-  const labels = { table: table.connector.name, op: change.op };
-  for (const [index, outgoing] of messages.entries()) {
-    const last = index === messages.length - 1;
-    await context.producer.enqueue({
-      ...outgoing,
-      onAcked: () => {
-        context.inFlight.eventAcked(ticket);
-        if (!last) return;
-        context.metrics.changes.inc(labels);
-        context.metrics.commitToKafkaSeconds.observe(
-          Math.max(0, Date.now() - Number(commitTimeMicros / 1000n)) / 1000,
-        );
-        confirmProgress(context);
-      },
-    });
+  const { ticket, commitTimeMs } = transaction;
+  const count = messages.length;
+  context.inFlight.eventProduced(ticket, count);
+  const counter = changeCounter(context.metrics, table.connector.name, change.op);
+  // Acknowledgements come in enqueue order, so the change's last message stands for all of them.
+  const onAcked = () => {
+    context.inFlight.eventAcked(ticket, count);
+    counter.inc();
+    context.metrics.commitToKafkaSeconds.observe(Math.max(0, Date.now() - commitTimeMs) / 1000);
+    confirmProgress(context);
+  };
+  for (let index = 0; index < count; index++) {
+    const outgoing = messages[index] as (typeof messages)[number];
+    if (index === count - 1) outgoing.onAcked = onAcked;
+    const wait = context.producer.add(outgoing);
+    if (wait) return enqueueAfter(context.producer, wait, messages.slice(index + 1));
   }
+  return undefined;
+}
+
+/** The producer is full: the rest of the change waits for room, one message at a time. */
+async function enqueueAfter(
+  producer: BatchingProducer,
+  wait: Promise<void>,
+  rest: readonly OutgoingMessage[],
+): Promise<void> {
+  await wait;
+  for (const message of rest) await producer.enqueue(message);
+}
+
+function refreshGauges(context: StreamContext): void {
+  context.metrics.inFlightBytes.set(context.producer.inFlightBytes);
+  context.metrics.inFlightTransactions.set(context.inFlight.stats().transactions);
 }
 
 /**
  * The next message, or undefined once stopping was requested. The abort listener is removed after every wait:
  * racing each read against one long-lived promise instead would leave one reaction per message attached to it
- * (a leak proportional to the stream).
+ * (a leak proportional to the stream). A message already at hand is returned as is, without a promise.
  */
 function nextOrStop(
   session: ReplicationSession,
   signal: AbortSignal,
-): Promise<ReplicationMessage | undefined> {
+): ReplicationMessage | Promise<ReplicationMessage | undefined> {
   if (signal.aborted) return Promise.resolve(undefined);
+  const ready = session.nextReady();
+  if (ready !== undefined) return ready;
   return new Promise((resolve, reject) => {
     const onAbort = () => resolve(undefined);
     signal.addEventListener('abort', onAbort, { once: true });
@@ -119,21 +168,30 @@ export async function streamChanges(context: StreamContext, stopRequested: Promi
   let transaction: TransactionState | undefined;
   const stopping = new AbortController();
   void stopRequested.then(() => stopping.abort());
+  let changesSinceGauges = 0;
   for (;;) {
-    const message = await nextOrStop(context.session, stopping.signal);
+    const next = nextOrStop(context.session, stopping.signal);
+    const message = next instanceof Promise ? await next : next;
     if (message === undefined) return;
-    const received =
-      message.kind === 'keepalive'
-        ? message.walEnd
-        : message.kind === 'change'
-          ? message.change.position.lsn
-          : message.lsn;
-    context.metrics.receivedLsn.set(Number(received));
+    if (message.kind === 'change') {
+      if (!transaction) throw new Error('change outside a transaction');
+      const wait = handleChange(context, transaction, message);
+      if (wait) await wait;
+      // Changes make nothing confirmable (acknowledgements do, in onAcked): gauges only now and then.
+      if (++changesSinceGauges >= gaugeRefreshChanges) {
+        changesSinceGauges = 0;
+        context.metrics.receivedLsn.set(Number(message.change.position.lsn));
+        refreshGauges(context);
+      }
+      continue;
+    }
+    context.metrics.receivedLsn.set(Number(message.kind === 'keepalive' ? message.walEnd : message.lsn));
     switch (message.kind) {
       case 'begin':
         transaction = {
           ticket: context.inFlight.open(message),
           commitTimeMicros: message.commitTimeMicros,
+          commitTimeMs: Number(message.commitTimeMicros / 1000n),
           totalOrder: 0,
           perTable: new Map(),
         };
@@ -152,10 +210,6 @@ export async function streamChanges(context: StreamContext, stopRequested: Promi
           );
         }
         break;
-      case 'change':
-        if (!transaction) throw new Error('change outside a transaction');
-        await handleChange(context, transaction, message);
-        break;
       case 'commit':
         if (!transaction) throw new Error('commit outside a transaction');
         context.inFlight.close(transaction.ticket, message.commitEndLsn);
@@ -170,7 +224,6 @@ export async function streamChanges(context: StreamContext, stopRequested: Promi
         break;
     }
     confirmProgress(context);
-    context.metrics.inFlightBytes.set(context.producer.inFlightBytes);
-    context.metrics.inFlightTransactions.set(context.inFlight.stats().transactions);
+    refreshGauges(context);
   }
 }

@@ -53,7 +53,7 @@ export interface BatchingOptions {
 }
 
 export const defaultBatchingOptions: BatchingOptions = {
-  maxBatchMessages: 5_000,
+  maxBatchMessages: 1_000,
   maxBatchBytes: 1024 * 1024,
   lingerMs: 10,
   maxBufferedBytes: 16 * 1024 * 1024,
@@ -65,24 +65,24 @@ const perMessageOverheadBytes = 64;
 
 export function messageBytes(message: OutgoingMessage): number {
   let size = perMessageOverheadBytes + message.key.length + (message.value?.length ?? 0);
-  for (const [name, value] of Object.entries(message.headers ?? {})) size += name.length + value.length;
+  const headers = message.headers;
+  if (headers) for (const name in headers) size += name.length + (headers[name] as string).length;
   return size;
 }
 
-function groupByTopic(messages: readonly OutgoingMessage[]): TopicBatch[] {
+function groupByTopic(entries: readonly { message: OutgoingMessage }[]): TopicBatch[] {
   const byTopic = new Map<string, TopicBatch>();
-  for (const { topic, key, value, headers, partition } of messages) {
+  for (const { message } of entries) {
+    const { topic, key, value, headers, partition } = message;
     let batch = byTopic.get(topic);
     if (!batch) {
       batch = { topic, messages: [] };
       byTopic.set(topic, batch);
     }
-    batch.messages.push({
-      key,
-      value,
-      ...(headers && { headers }),
-      ...(partition !== undefined && { partition }),
-    });
+    const sent: TopicBatch['messages'][number] = { key, value };
+    if (headers) sent.headers = headers;
+    if (partition !== undefined) sent.partition = partition;
+    batch.messages.push(sent);
   }
   return [...byTopic.values()];
 }
@@ -110,6 +110,14 @@ export class BatchingProducer {
   }
 
   async enqueue(message: OutgoingMessage): Promise<void> {
+    await this.add(message);
+  }
+
+  /**
+   * `enqueue` without a promise per message: undefined when the caller may go on at once, else the wait for
+   * room (which rejects if the producer failed). Throws at once if it already failed.
+   */
+  add(message: OutgoingMessage): Promise<void> | undefined {
     this.throwIfFailed();
     const bytes = messageBytes(message);
     this.queue.push({ message, bytes });
@@ -122,13 +130,19 @@ export class BatchingProducer {
     } else {
       this.lingerTimer ??= setTimeout(() => this.startSending(), this.options.lingerMs);
     }
+    return this.full() ? this.waitForRoom() : undefined;
+  }
+
+  private full(): boolean {
     const maxMessages = this.options.maxBufferedMessages ?? Number.POSITIVE_INFINITY;
-    while (
+    return (
       (this.bufferedBytes > this.options.maxBufferedBytes || this.queue.length > maxMessages) &&
       this.failure === undefined
-    ) {
-      await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
-    }
+    );
+  }
+
+  private async waitForRoom(): Promise<void> {
+    while (this.full()) await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
     this.throwIfFailed();
   }
 
@@ -175,7 +189,8 @@ export class BatchingProducer {
       const batch = this.takeBatch();
       const started = performance.now();
       try {
-        await withBackoff(() => this.sender.send(groupByTopic(batch.map((entry) => entry.message))), {
+        const batches = groupByTopic(batch);
+        await withBackoff(() => this.sender.send(batches), {
           ...this.options.retry,
           onRetry: this.options.onRetry,
         });

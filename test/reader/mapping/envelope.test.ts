@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { avroType } from '../../../lib/avro/index.ts';
+import { avroType, ScratchEncoder } from '../../../lib/avro/index.ts';
 import {
   buildEnvelope,
   buildEnvelopeSchema,
@@ -136,5 +136,44 @@ describe('buildEnvelope', () => {
   it("reports the package's version", () => {
     const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
     expect(readerVersion).toBe(pkg.version);
+  });
+});
+
+describe('envelope encoding (hot path)', () => {
+  it('matches the straightforward build, whatever the order of transactions and sizes of LSNs', () => {
+    const encoder = new ScratchEncoder();
+    const header = Buffer.from([0, 0, 0, 0, 7]);
+    for (let i = 0; i < 500; i++) {
+      const big = i % 3 === 0 ? 2n ** 60n : 0n;
+      const at: SourcePosition = {
+        commitLsn: big + BigInt(Math.floor(Math.random() * 2 ** 40)) + BigInt(i % 4),
+        lsn: big + BigInt(Math.floor(Math.random() * 2 ** 40)),
+        xid: (i % 4) * 1_000_000_007,
+        commitTimeMicros: 1_795_255_200_000_000n + BigInt(i % 4),
+      };
+      const change: RowChange = { op: 'c', table: ref, position: at, after: { id: String(i), title: 't' } };
+      const envelope = buildEnvelope(
+        change,
+        { after: mapper.row(change.after) },
+        { ...context, transaction: { totalOrder: i + 1, dataCollectionOrder: 1 } },
+      );
+      expect(envelope.source.sequence).toBe(JSON.stringify([at.commitLsn.toString(), at.lsn.toString()]));
+      expect(envelope.source.ts_ms).toBe(at.commitTimeMicros / 1000n);
+      expect(envelope.source.txId).toBe(BigInt(at.xid));
+      expect(envelope.transaction?.id).toBe(`${at.xid}:${at.commitLsn}`);
+      const framed = encoder.encode(envelopeType, envelope, header);
+      expect(framed).toEqual(Buffer.concat([header, envelopeType.toBuffer(envelope)]));
+      expect(envelopeType.fromBuffer(framed.subarray(5))).toEqual(envelope);
+    }
+  });
+
+  it('grows its scratch buffer for a value larger than it', () => {
+    const encoder = new ScratchEncoder();
+    const large = mapper.row({ id: '1', title: 'x'.repeat(200_000) });
+    const envelope = buildEnvelope({ op: 'c', table: ref, position, after: {} }, { after: large }, context);
+    const header = Buffer.from([0, 0, 0, 0, 1]);
+    expect(encoder.encode(envelopeType, envelope, header)).toEqual(
+      Buffer.concat([header, envelopeType.toBuffer(envelope)]),
+    );
   });
 });
