@@ -34,7 +34,7 @@ export interface CopyTablesOptions {
 
 export interface CopiedTable {
   table: string;
-  rows: number;
+  copiedRows: number;
   seconds: number;
 }
 
@@ -112,7 +112,7 @@ async function copyTable(
   }
   await client.query(`CLOSE ${cursor}`);
   options.metrics.snapshotProgress.set({ table: label }, 1);
-  return { table: label, rows: copied, seconds: (performance.now() - started) / 1000 };
+  return { table: label, copiedRows: copied, seconds: (performance.now() - started) / 1000 };
 }
 
 export async function copyTables(options: CopyTablesOptions): Promise<CopiedTable[]> {
