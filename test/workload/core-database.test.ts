@@ -85,11 +85,11 @@ describe('core schema, seed and workload on a scratch database', () => {
     try {
       const up = await runDbmate({ target: 'core', url, args: ['up'], capture: true });
       expect(up.code, up.output).toBe(0);
-      expect(up.output.match(/Applied:/g)?.length).toBeGreaterThanOrEqual(7);
+      expect(up.output.match(/Applied:/g)?.length).toBeGreaterThanOrEqual(8);
       const again = await runDbmate({ target: 'core', url, args: ['up'], capture: true });
       expect(again.code, again.output).toBe(0);
       expect(again.output).not.toMatch(/Applying/);
-      for (let step = 0; step < 7; step++) {
+      for (let step = 0; step < 8; step++) {
         const down = await runDbmate({ target: 'core', url, args: ['rollback'], capture: true });
         expect(down.code, down.output).toBe(0);
       }
@@ -121,10 +121,26 @@ describe('core schema, seed and workload on a scratch database', () => {
       const reader = await client.query(`SELECT 1 FROM pg_roles WHERE rolname = 'cdc_reader'`);
       if (reader.rowCount === 1) {
         for (const table of coreTables) {
-          const grant = await client.query(`SELECT has_table_privilege('cdc_reader', $1, 'SELECT') AS ok`, [
-            table,
-          ]);
+          const grant = await client.query(
+            `SELECT has_any_column_privilege('cdc_reader', $1, 'SELECT') AS ok`,
+            [table],
+          );
           expect(grant.rows[0].ok, table).toBe(true);
+        }
+        // Excluded personal data is unreadable even to the pipeline's role; published columns stay readable.
+        for (const [table, column, readable] of [
+          ['partners', 'email', false],
+          ['stat_events', 'ip', false],
+          ['stat_events', 'user_agent', false],
+          ['stat_events', 'referer', false],
+          ['stat_events', 'user_fingerprint', true],
+          ['partners', 'name', true],
+        ] as const) {
+          const grant = await client.query(
+            `SELECT has_column_privilege('cdc_reader', $1, $2, 'SELECT') AS ok`,
+            [table, column],
+          );
+          expect(grant.rows[0].ok, `${table}.${column}`).toBe(readable);
         }
         // Least privilege: a table nobody captures stays unreadable to the pipeline, now and later.
         await client.query('CREATE TABLE uncaptured_notes (id bigint PRIMARY KEY)');
