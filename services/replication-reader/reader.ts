@@ -21,7 +21,7 @@ import { InFlightTransactions } from './acknowledgement/index.ts';
 import type { ReaderMetrics } from './metrics.ts';
 import { CapturedTables } from './pipeline/captured-tables.ts';
 import { confirmProgress, type StreamContext, streamChanges } from './pipeline/stream.ts';
-import { type BatchingOptions, BatchingProducer } from './producer/batching-producer.ts';
+import { type BatchingOptions, BatchingProducer, type MessageSender } from './producer/batching-producer.ts';
 import { KafkaSender } from './producer/kafka-sender.ts';
 import { ReplicationSession } from './replication/index.ts';
 import { copyTables } from './snapshot/copy-tables.ts';
@@ -42,6 +42,8 @@ export interface ReaderRunOptions {
   metrics: ReaderMetrics;
   /** Called once the session streams (readiness). */
   onStreaming?: (startLsn: bigint) => void;
+  /** Another Kafka client for producing (bench); default: the kafkajs adapter on `kafka`. */
+  createSender?: () => MessageSender & { connect(): Promise<void>; disconnect(): Promise<void> };
 }
 
 /** Key of truncate events: not a row key, so it can never collide with (and compact away) a row. */
@@ -78,7 +80,7 @@ export async function runReader(options: ReaderRunOptions, stopRequested: Promis
   });
   await catalog.connect();
   catalog.on('error', (error) => logger.warn({ err: error }, 'catalog connection lost'));
-  const sender = new KafkaSender(options.kafka);
+  const sender = options.createSender?.() ?? new KafkaSender(options.kafka);
   const admin = options.kafka.admin();
   let session: ReplicationSession | undefined;
   try {
@@ -92,8 +94,11 @@ export async function runReader(options: ReaderRunOptions, stopRequested: Promis
       admin,
       prefix: options.connectors.topicPrefix,
       replicationFactor: options.topics.replicationFactor,
+      tables: options.connectors.connectors.map((connector) => connector.name),
       logger,
     });
+    // Progress 0 marks a table whose existing rows never reached Kafka (see prepareSlot): visible on dashboards.
+    for (const table of preparation.neverSnapshotted) metrics.snapshotProgress.set({ table }, 0);
 
     const topicManager = new TopicManager(admin, options.topics);
     const topics = options.connectors.connectors.map((connector) => options.connectors.topicOf(connector));

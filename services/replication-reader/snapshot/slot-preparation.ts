@@ -15,6 +15,11 @@ import { ensureStateTopic, readSlotState, stateTopic, writeSlotState } from './s
 export interface SlotPreparation {
   /** Present when the tables must be copied before streaming; close it once the copy transaction began. */
   snapshot?: ExportedSnapshotSlot;
+  /**
+   * Captured tables the existing slot's snapshot never copied (connectors added later): they stream their new
+   * changes only, until an operator re-snapshots them.
+   */
+  neverSnapshotted: string[];
   markSnapshotDone(): Promise<void>;
 }
 
@@ -26,13 +31,16 @@ export async function prepareSlot(options: {
   admin: Admin;
   prefix: string;
   replicationFactor: number;
+  /** Names of the captured tables (connectors). */
+  tables: string[];
   logger: Logger;
 }): Promise<SlotPreparation> {
   const { catalog, slot, kafka, admin, logger } = options;
   const topic = stateTopic(options.prefix);
   await ensureStateTopic(admin, topic, options.replicationFactor);
   let existing = await readSlotStatus(catalog, slot);
-  if (existing && (await readSlotState(kafka, admin, topic, slot))?.snapshot === 'in-progress') {
+  const state = existing ? await readSlotState(kafka, admin, topic, slot) : undefined;
+  if (existing && state?.snapshot === 'in-progress') {
     logger.warn(
       { slot },
       'the initial snapshot of this slot was interrupted: dropping the slot and starting over',
@@ -40,7 +48,20 @@ export async function prepareSlot(options: {
     await dropSlot(catalog, slot);
     existing = null;
   }
-  if (existing) return { markSnapshotDone: async () => undefined };
+  if (existing) {
+    // Unknown history (no state, or a state from before table lists): nothing to say about individual tables.
+    const copied = state?.tables ? new Set(state.tables) : undefined;
+    const neverSnapshotted = copied ? options.tables.filter((table) => !copied.has(table)) : [];
+    if (neverSnapshotted.length > 0) {
+      logger.error(
+        { slot, tables: neverSnapshotted },
+        'these captured tables were added after the slot was snapshotted: only their new changes stream, their ' +
+          'existing rows are missing downstream. Re-snapshot them: stop the reader, drop the slot ' +
+          `(SELECT pg_drop_replication_slot('${slot}')) and start it again; it copies every table (duplicates are harmless)`,
+      );
+    }
+    return { neverSnapshotted, markSnapshotDone: async () => undefined };
+  }
   const snapshot = await createSlotWithSnapshot(options.coreUrl, slot);
   const consistentPoint = formatLsn(snapshot.consistentPoint);
   await writeSlotState(kafka, topic, slot, {
@@ -54,10 +75,12 @@ export async function prepareSlot(options: {
   );
   return {
     snapshot,
+    neverSnapshotted: [],
     markSnapshotDone: () =>
       writeSlotState(kafka, topic, slot, {
         snapshot: 'done',
         consistentPoint,
+        tables: options.tables,
         updatedAt: new Date().toISOString(),
       }),
   };

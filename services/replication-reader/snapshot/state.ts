@@ -10,6 +10,8 @@ import type { Admin, Kafka } from 'kafkajs';
 export interface SlotState {
   snapshot: 'in-progress' | 'done';
   consistentPoint: string;
+  /** Connector names whose rows the snapshot copied (absent in states written before this field existed). */
+  tables?: string[];
   updatedAt: string;
 }
 

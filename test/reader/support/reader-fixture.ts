@@ -35,6 +35,8 @@ export class ReaderFixture {
   owner!: pg.Client;
   database!: ScratchDatabase;
   connectors: ConnectorDefinition[] = [];
+  /** Metrics of the latest reader run. */
+  metricsRegistry = new Registry();
   private running: { stop: () => void; done: Promise<void> } | undefined;
 
   constructor(brokers: string[] = requireEnv('KAFKA_BROKERS').split(',')) {
@@ -60,12 +62,21 @@ export class ReaderFixture {
     await syncPublication(this.owner, { publication: this.publication, connectors: this.connectors });
   }
 
+  /** Captures one more table (as a developer adding a connector file would), publication included. */
+  async addConnector(connector: ConnectorDefinition): Promise<void> {
+    const defined = defineConnector(connector);
+    this.connectors.push(defined);
+    await this.owner.query(`GRANT SELECT ON ${defined.source.schema}.${defined.source.table} TO cdc_reader`);
+    await syncPublication(this.owner, { publication: this.publication, connectors: this.connectors });
+  }
+
   topic(table: string, schema = 'public'): string {
     return `${this.prefix}.${schema}.${table}`;
   }
 
   /** Starts the reader; resolves once it streams. */
   async start(options: { statusIntervalMs?: number } = {}): Promise<void> {
+    this.metricsRegistry = new Registry();
     let stop: () => void = () => undefined;
     const stopRequested = new Promise<void>((resolve) => {
       stop = resolve;
@@ -87,7 +98,7 @@ export class ReaderFixture {
         batching: { ...defaultBatchingOptions, lingerMs: 5 },
         statusIntervalMs: options.statusIntervalMs ?? 500,
         logger: createLogger({ service: 'reader-test', level: 'silent' }),
-        metrics: createReaderMetrics(new Registry()),
+        metrics: createReaderMetrics(this.metricsRegistry),
         onStreaming: () => streaming(),
       },
       stopRequested,
