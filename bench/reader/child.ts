@@ -2,6 +2,7 @@
  * Runs the reader in a process of its own (so its peak memory is its own) from a bench slot until the slot is
  * confirmed at `endLsn`, then prints one JSON line: seconds streaming, events acknowledged, peak RSS.
  * Input comes as JSON in the BENCH_READER environment variable (see reader/scenario.ts).
+ * BENCH_KAFKA_CLIENT picks the producing client: kafkajs (default) or platformatic (@platformatic/kafka).
  */
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
@@ -13,6 +14,7 @@ import { parseLsn } from '../../lib/postgres/index.ts';
 import { createSchemaRegistryClient } from '../../lib/registry/index.ts';
 import { createReaderMetrics } from '../../services/replication-reader/metrics.ts';
 import { defaultBatchingOptions } from '../../services/replication-reader/producer/batching-producer.ts';
+import { PlatformaticSender } from '../../services/replication-reader/producer/platformatic-sender.ts';
 import { runReader } from '../../services/replication-reader/reader.ts';
 
 interface ChildInput {
@@ -28,6 +30,10 @@ interface ChildInput {
 }
 
 const input = JSON.parse(process.env.BENCH_READER ?? '{}') as ChildInput;
+const kafkaClient = process.env.BENCH_KAFKA_CLIENT ?? 'kafkajs';
+if (kafkaClient !== 'kafkajs' && kafkaClient !== 'platformatic') {
+  throw new Error(`BENCH_KAFKA_CLIENT must be kafkajs or platformatic, not ${kafkaClient}`);
+}
 const registry = new Registry();
 const metrics = createReaderMetrics(registry);
 const connector = defineConnector({
@@ -43,13 +49,22 @@ let startedAt = 0;
 const owner = new pg.Client({ connectionString: input.ownerUrl });
 await owner.connect();
 const end = parseLsn(input.endLsn);
-const watcher = setInterval(async () => {
-  const { rows } = await owner.query<{ lsn: string | null }>(
-    'SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1',
-    [input.slot],
-  );
-  const confirmed = rows[0]?.lsn ? parseLsn(rows[0].lsn) : 0n;
-  if (confirmed >= end) stop();
+// One poll at a time, awaited before `owner.end()`: a poll still running when the run ends would otherwise fail
+// with "Connection terminated" and crash the process (seen when the Kafka client closes quickly).
+let polling: Promise<void> | undefined;
+const watcher = setInterval(() => {
+  polling ??= owner
+    .query<{ lsn: string | null }>(
+      'SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1',
+      [input.slot],
+    )
+    .then(({ rows }) => {
+      const confirmed = rows[0]?.lsn ? parseLsn(rows[0].lsn) : 0n;
+      if (confirmed >= end) stop();
+    })
+    .finally(() => {
+      polling = undefined;
+    });
 }, 100);
 const run = runReader(
   {
@@ -68,12 +83,17 @@ const run = runReader(
     onStreaming: () => {
       startedAt = performance.now();
     },
+    createSender:
+      kafkaClient === 'platformatic'
+        ? () => new PlatformaticSender({ clientId: 'bench-reader', brokers: input.brokers })
+        : undefined,
   },
   stopRequested,
 );
 await run;
 const seconds = (performance.now() - startedAt) / 1000;
 clearInterval(watcher);
+await polling;
 await owner.end();
 const changes = (await metrics.changes.get()).values.reduce((sum, value) => sum + value.value, 0);
 process.stdout.write(
