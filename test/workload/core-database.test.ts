@@ -234,7 +234,10 @@ describe('core schema, seed and workload on a scratch database', () => {
     let killed = 0;
     // Only backends inside a transaction: killing an idle pooled connection just makes the pool open another,
     // which proves nothing (and made this test flaky at low rates). Unthrottled, a backend is almost always busy.
+    // A few kills, spaced out: killing every attempt on a slow machine would exhaust any retry budget.
+    const maxKills = 3;
     const kill = setInterval(() => {
+      if (killed >= maxKills) return;
       killer
         .query(
           `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
@@ -246,7 +249,7 @@ describe('core schema, seed and workload on a scratch database', () => {
           killed += result.rows[0].n;
         })
         .catch(() => undefined);
-    }, 100);
+    }, 250);
     let report: WorkloadReport;
     try {
       report = await runWorkload(pool, { seed: 13, rate: 0, durationSeconds: 2, anchorMs });
