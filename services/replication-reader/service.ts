@@ -2,35 +2,17 @@
  * The reader as a long-running service: wait for the lease (not ready meanwhile), stream, restart from the
  * durable position with backoff after a transient failure, stop gracefully when asked.
  */
-import type { Kafka } from 'kafkajs';
-import type { ConnectorCatalogue } from '../../connectors/index.ts';
 import { classifyError } from '../../lib/errors/index.ts';
-import type { TopicSettings } from '../../lib/kafka/topics.ts';
-import type { Logger } from '../../lib/logging/index.ts';
-import type { SchemaRegistryClient } from '../../lib/registry/index.ts';
 import { backoffDelay, sleep } from '../../lib/retry/backoff.ts';
 import { reportError } from '../../lib/runtime/index.ts';
 import { acquireLease } from '../../lib/source/lease.ts';
-import type { ReaderMetrics } from './metrics.ts';
-import type { BatchingOptions } from './producer/batching-producer.ts';
-import { runReader } from './reader.ts';
+import { type ReaderRunOptions, runReader } from './reader.ts';
 
-export interface ReaderServiceOptions {
-  coreUrl: string;
-  slot: string;
-  publication: string;
-  connectors: ConnectorCatalogue;
-  kafka: Kafka;
-  topics: TopicSettings;
-  registry: SchemaRegistryClient;
-  pseudonymisationKey: string | undefined;
-  batching: BatchingOptions;
-  statusIntervalMs: number;
-  logger: Logger;
-  metrics: ReaderMetrics;
+/** What one run needs (reader.ts), plus the restart budget; readiness is reported by the service itself. */
+export type ReaderServiceOptions = Omit<ReaderRunOptions, 'onStreaming'> & {
   /** Consecutive failed runs before the process gives up (and its supervisor restarts it). */
   maxConsecutiveFailures?: number;
-}
+};
 
 export type ReaderState =
   | 'waiting-for-lease'
