@@ -2,7 +2,7 @@
  * Runs the reader in a process of its own (so its peak memory is its own) from a bench slot until the slot is
  * confirmed at `endLsn`, then prints one JSON line: seconds streaming, events acknowledged, peak RSS.
  * Input comes as JSON in the BENCH_READER environment variable (see reader/scenario.ts).
- * BENCH_KAFKA_CLIENT picks the producing client: kafkajs (default) or platformatic (@platformatic/kafka).
+ * BENCH_KAFKA_CLIENT picks the producing client: platformatic (@platformatic/kafka, the reader's default) or kafkajs.
  */
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
@@ -14,7 +14,7 @@ import { parseLsn } from '../../lib/postgres/index.ts';
 import { createSchemaRegistryClient } from '../../lib/registry/index.ts';
 import { createReaderMetrics } from '../../services/replication-reader/metrics.ts';
 import { defaultBatchingOptions } from '../../services/replication-reader/producer/batching-producer.ts';
-import { PlatformaticSender } from '../../services/replication-reader/producer/platformatic-sender.ts';
+import { createSender } from '../../services/replication-reader/producer/create-sender.ts';
 import { runReader } from '../../services/replication-reader/reader.ts';
 
 interface ChildInput {
@@ -30,10 +30,11 @@ interface ChildInput {
 }
 
 const input = JSON.parse(process.env.BENCH_READER ?? '{}') as ChildInput;
-const kafkaClient = process.env.BENCH_KAFKA_CLIENT ?? 'kafkajs';
+const kafkaClient = process.env.BENCH_KAFKA_CLIENT ?? 'platformatic';
 if (kafkaClient !== 'kafkajs' && kafkaClient !== 'platformatic') {
   throw new Error(`BENCH_KAFKA_CLIENT must be kafkajs or platformatic, not ${kafkaClient}`);
 }
+const kafka = new Kafka({ clientId: 'bench-reader', brokers: input.brokers, logLevel: logLevel.NOTHING });
 const registry = new Registry();
 const metrics = createReaderMetrics(registry);
 const connector = defineConnector({
@@ -72,7 +73,7 @@ const run = runReader(
     slot: input.slot,
     publication: input.publication,
     connectors: createConnectorCatalogue([connector], input.prefix),
-    kafka: new Kafka({ clientId: 'bench-reader', brokers: input.brokers, logLevel: logLevel.NOTHING }),
+    kafka,
     topics: { partitions: 3, replicationFactor: 1 },
     registry: createSchemaRegistryClient({ url: input.registryUrl }),
     pseudonymisationKey: undefined,
@@ -83,10 +84,11 @@ const run = runReader(
     onStreaming: () => {
       startedAt = performance.now();
     },
-    createSender:
-      kafkaClient === 'platformatic'
-        ? () => new PlatformaticSender({ clientId: 'bench-reader', brokers: input.brokers })
-        : undefined,
+    createSender: () =>
+      createSender(kafkaClient, {
+        kafka,
+        connection: { clientId: 'bench-reader', bootstrapBrokers: input.brokers },
+      }),
   },
   stopRequested,
 );

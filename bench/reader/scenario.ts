@@ -113,6 +113,33 @@ function recvlogical(url: string, slot: string, publication: string, endLsn: str
   });
 }
 
+/**
+ * The reader runs as production runs it: compiled JavaScript (`npm run build`, no tsx loader in the process)
+ * with a heap cap, which keeps V8 from growing the heap just because the machine has memory to spare.
+ * BENCH_NODE_FLAGS replaces the flags (e.g. "--max-old-space-size=160 --cpu-prof --cpu-prof-dir=/tmp/prof").
+ */
+export const defaultReaderNodeFlags = '--max-old-space-size=160';
+
+function readerNodeFlags(): string[] {
+  return (process.env.BENCH_NODE_FLAGS ?? defaultReaderNodeFlags).split(' ').filter(Boolean);
+}
+
+let compiled: string | undefined;
+
+/** Compiles the project once per bench run (a few seconds) and returns the reader child's script. */
+function compiledChild(): string {
+  if (!compiled) {
+    const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+    const build = spawnSync(process.execPath, [tsc, '-p', path.join(repoRoot, 'tsconfig.build.json')], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
+    if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
+    compiled = path.join(repoRoot, 'dist', 'bench', 'reader', 'child.js');
+  }
+  return compiled;
+}
+
 interface ChildResult {
   seconds: number;
   events: number;
@@ -138,18 +165,12 @@ function readerChild(
     brokers: env.brokers,
     registryUrl: env.registryUrl,
   };
-  // BENCH_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the reader process itself.
-  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const result = spawnSync(
-    process.execPath,
-    [...flags, '--import', 'tsx', path.join(repoRoot, 'bench', 'reader', 'child.ts')],
-    {
-      env: { ...process.env, BENCH_READER: JSON.stringify(input) },
-      encoding: 'utf8',
-      maxBuffer: 16 * 1024 * 1024,
-      timeout: 30 * 60 * 1000,
-    },
-  );
+  const result = spawnSync(process.execPath, [...readerNodeFlags(), compiledChild()], {
+    env: { ...process.env, BENCH_READER: JSON.stringify(input) },
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+    timeout: 30 * 60 * 1000,
+  });
   if (result.status !== 0) throw new Error(`bench reader failed: ${result.stderr}`);
   return JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as ChildResult;
 }
@@ -205,6 +226,8 @@ export async function runReaderBench(env: Env, options: ReaderBenchOptions) {
       workload: { ...options, rows, generationSeconds: generation.seconds },
       pgRecvlogical: { seconds: baselineSeconds, rowsPerSecond: rows / baselineSeconds },
       reader: {
+        kafkaClient: process.env.BENCH_KAFKA_CLIENT ?? 'platformatic',
+        nodeFlags: readerNodeFlags().join(' '),
         seconds: ours.seconds,
         events: ours.events,
         rowsPerSecond: rows / ours.seconds,

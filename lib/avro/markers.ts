@@ -15,8 +15,14 @@ import avro from 'avsc';
 export const unchangedToastValue: unique symbol = Symbol.for('cdc.unchanged-toast');
 
 /** JS value ↔ enum symbol, both ways; the enum's symbols must be exactly the map's values. */
-abstract class MarkerType extends avro.types.LogicalType {
+export abstract class MarkerType extends avro.types.LogicalType {
   protected abstract readonly bySymbol: ReadonlyMap<string, unknown>;
+
+  /** Whether `value` is one of this marker's JS values (marked-union.ts picks branches with it). */
+  isMarkerValue(value: unknown): boolean {
+    for (const jsValue of this.bySymbol.values()) if (jsValue === value) return true;
+    return false;
+  }
 
   protected checkSymbols(): void {
     const symbols = (this.underlyingType as avro.types.EnumType).symbols;

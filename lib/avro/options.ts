@@ -12,6 +12,7 @@
 import avro from 'avsc';
 import { DecimalType, VariableScaleDecimalType } from './decimal.ts';
 import { bigintLongType } from './long.ts';
+import { unionHook } from './marked-union.ts';
 import { SpecialNumericType, SpecialTemporalType, UnchangedToastType } from './markers.ts';
 import type { AvroSchema } from './schemas.ts';
 import { logicalTypeNames } from './schemas.ts';
@@ -33,8 +34,12 @@ const logicalTypes = {
 
 const knownLogicalTypes = new Set<string>(Object.keys(logicalTypes));
 
-/** Every plain `long` (and a long under a logical type we do not know) becomes the bigint long. */
-function bigintLongHook(schema: unknown): avro.Type | undefined {
+/**
+ * Every plain `long` (and a long under a logical type we do not know) becomes the bigint long; unions of row
+ * fields become marked unions (marked-union.ts).
+ */
+function typeHook(schema: unknown, options: avro.ForSchemaOptions): avro.Type | undefined {
+  if (Array.isArray(schema)) return unionHook(schema, options);
   if (schema === 'long') return bigintLongType;
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return undefined;
   const { type, logicalType } = schema as { type?: unknown; logicalType?: unknown };
@@ -45,7 +50,7 @@ function bigintLongHook(schema: unknown): avro.Type | undefined {
 export function avroTypeOptions(): Partial<avro.ForSchemaOptions> {
   return {
     logicalTypes,
-    typeHook: bigintLongHook as avro.ForSchemaOptions['typeHook'],
+    typeHook: typeHook as avro.ForSchemaOptions['typeHook'],
     // An invalid logical type (e.g. a decimal whose scale exceeds its precision) is a bug here, not a
     // reason to fall back to raw bytes silently.
     assertLogicalTypes: true,

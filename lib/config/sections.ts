@@ -189,10 +189,14 @@ export const pseudonymisationSection = z
   })
   .transform((env) => ({ key: env.CDC_PSEUDONYMISATION_KEY }));
 
+export const readerKafkaClients = ['platformatic', 'kafkajs'] as const;
+
 /** Tuning of the replication reader; the defaults suit the demo stack and a small production database. */
 export const readerSection = z
   .object({
     READER_STATUS_INTERVAL_MS: positiveInt.max(30_000).default(10_000),
+    // The producing client: @platformatic/kafka uses about 40% less CPU per change than kafkajs (bench/).
+    READER_KAFKA_CLIENT: z.enum(readerKafkaClients).default('platformatic'),
     READER_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(10),
     // kafkajs groups a batch per partition in time quadratic in its size: 1,000 is its sweet spot.
     READER_MAX_BATCH_MESSAGES: positiveInt.max(100_000).default(1_000),
@@ -201,6 +205,7 @@ export const readerSection = z
   })
   .transform((env) => ({
     statusIntervalMs: env.READER_STATUS_INTERVAL_MS,
+    kafkaClient: env.READER_KAFKA_CLIENT,
     lingerMs: env.READER_LINGER_MS,
     maxBatchMessages: env.READER_MAX_BATCH_MESSAGES,
     maxBufferedBytes: env.READER_MAX_BUFFERED_BYTES,

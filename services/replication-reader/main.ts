@@ -6,11 +6,13 @@ import { Registry } from 'prom-client';
 import { connectorCatalogue } from '../../connectors/index.ts';
 import { loadConfig } from '../../lib/config/index.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
+import { platformaticConnection } from '../../lib/kafka/platformatic.ts';
 import { startOpsServer } from '../../lib/observability/ops-server.ts';
 import { createSchemaRegistryClient } from '../../lib/registry/index.ts';
 import { configure, runMain } from '../../lib/runtime/index.ts';
 import { createReaderMetrics } from './metrics.ts';
 import { defaultBatchingOptions } from './producer/batching-producer.ts';
+import { createSender } from './producer/create-sender.ts';
 import { ReaderService } from './service.ts';
 
 const defaultOpsPort = 9101;
@@ -32,6 +34,8 @@ await runMain('replication-reader', async () => {
     ? loadConfig(['pseudonymisation'], { envFiles: false }).pseudonymisation.key
     : undefined;
 
+  const kafka = createKafka(config.kafka, logger, 'reader');
+  const connection = platformaticConnection(config.kafka, 'reader');
   const registry = new Registry();
   const metrics = createReaderMetrics(registry);
   const service = new ReaderService({
@@ -39,7 +43,8 @@ await runMain('replication-reader', async () => {
     slot: config.replication.slotName,
     publication: config.replication.publicationName,
     connectors,
-    kafka: createKafka(config.kafka, logger, 'reader'),
+    kafka,
+    createSender: () => createSender(config.reader.kafkaClient, { kafka, connection }),
     topics: {
       partitions: config.kafka.topics.partitions,
       replicationFactor: config.kafka.topics.replicationFactor,

@@ -22,6 +22,7 @@ import type { ReaderMetrics } from './metrics.ts';
 import { CapturedTables } from './pipeline/captured-tables.ts';
 import { confirmProgress, type StreamContext, streamChanges } from './pipeline/stream.ts';
 import { type BatchingOptions, BatchingProducer, type MessageSender } from './producer/batching-producer.ts';
+import type { ConnectedSender } from './producer/create-sender.ts';
 import { KafkaSender } from './producer/kafka-sender.ts';
 import { ReplicationSession } from './replication/index.ts';
 import { copyTables } from './snapshot/copy-tables.ts';
@@ -42,8 +43,8 @@ export interface ReaderRunOptions {
   metrics: ReaderMetrics;
   /** Called once the session streams (readiness). */
   onStreaming?: (startLsn: bigint) => void;
-  /** Another Kafka client for producing (bench); default: the kafkajs adapter on `kafka`. */
-  createSender?: () => MessageSender & { connect(): Promise<void>; disconnect(): Promise<void> };
+  /** The producing client (producer/create-sender.ts); default: the kafkajs adapter on `kafka`. */
+  createSender?: () => ConnectedSender;
 }
 
 /** Key of truncate events: not a row key, so it can never collide with (and compact away) a row. */

@@ -1,6 +1,7 @@
 /**
  * Kafka unavailable for a while: the reader waits, confirms nothing new, and resumes with nothing lost.
- * Uses a broker of its own, so the shared stack's broker never goes down under other tests.
+ * Uses a broker of its own, so the shared stack's broker never goes down under other tests. Runs once per
+ * producing client.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ThrowawayBroker } from '../support/throwaway-broker.ts';
@@ -21,7 +22,8 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
   }
 }
 
-describe('reader during a Kafka outage', () => {
+// Both producing clients: their retry and reconnection logic differ entirely.
+describe.each(['platformatic', 'kafkajs'] as const)('reader on %s during a Kafka outage', (kafkaClient) => {
   let broker: ThrowawayBroker;
   let fixture: ReaderFixture;
 
@@ -42,7 +44,7 @@ describe('reader during a Kafka outage', () => {
   }, 120_000);
 
   it('holds the slot while Kafka is down and delivers everything once it is back', async () => {
-    await fixture.start({ statusIntervalMs: 300 });
+    await fixture.start({ statusIntervalMs: 300, kafkaClient });
     await fixture.owner.query(`INSERT INTO notes VALUES (1, 'before the outage')`);
     const afterFirst = await fixture.currentWalLsn();
     await waitFor(async () => (await fixture.confirmedFlushLsn()) >= afterFirst, 20_000);

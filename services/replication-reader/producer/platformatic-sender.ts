@@ -9,16 +9,17 @@
  * - Errors are wrapped in a PipelineError (KAFKA_UNAVAILABLE) whose `retriable` flag says whether every error
  *   the library collected is one it considers retriable (`canRetry`): its errors carry `canRetry`, not
  *   `retriable`, and nest in AggregateError lists, which classify.ts would not look into.
- *
- * Not handled yet: TLS and SASL (the library supports both through `tls` / `sasl` options).
+ * - TLS and SASL come from the shared Kafka settings (lib/kafka/platformatic.ts).
+ * - Connection 'error' events are handled by the library's pool; failures reach `send` as rejected promises.
  */
 import { type GenericError, type MultipleErrors, Producer, stringSerializer } from '@platformatic/kafka';
 import { PipelineError } from '../../../lib/errors/index.ts';
+import type { PlatformaticConnection } from '../../../lib/kafka/platformatic.ts';
 import type { MessageSender, TopicBatch } from './batching-producer.ts';
 
 export interface PlatformaticSenderOptions {
-  clientId: string;
-  brokers: string[];
+  /** Client id, brokers, TLS and SASL (platformaticConnection builds it from the configuration). */
+  connection: PlatformaticConnection;
   /** Retries of one request inside the library before `send` fails (then BatchingProducer retries); min 2. */
   retries?: number;
   retryDelayMs?: number;
@@ -86,8 +87,7 @@ export class PlatformaticSender implements MessageSender {
 
   constructor(options: PlatformaticSenderOptions) {
     this.producer = new Producer<Buffer, Buffer | null, string, string>({
-      clientId: options.clientId,
-      bootstrapBrokers: options.brokers,
+      ...options.connection,
       idempotent: true,
       acks: -1,
       // With idempotence the library turns retries <= 1 (and no value) into "retry forever": keep it bounded

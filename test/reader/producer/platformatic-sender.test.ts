@@ -58,7 +58,9 @@ describe('platformatic sender on Kafka', () => {
   });
 
   it('delivers raw bytes, tombstones, headers and partitions, in per-key order', async () => {
-    const sender = new PlatformaticSender({ clientId: 'platformatic-sender-test', brokers });
+    const sender = new PlatformaticSender({
+      connection: { clientId: 'platformatic-sender-test', bootstrapBrokers: brokers },
+    });
     await sender.connect();
     const producer = new BatchingProducer(sender, {
       maxBatchMessages: 1_000,
@@ -156,8 +158,7 @@ describe('platformatic sender on Kafka', () => {
 
   it('reports an unreachable broker as a retriable error', async () => {
     const sender = new PlatformaticSender({
-      clientId: 'platformatic-sender-test',
-      brokers: ['127.0.0.1:1'],
+      connection: { clientId: 'platformatic-sender-test', bootstrapBrokers: ['127.0.0.1:1'] },
       retries: 1,
       retryDelayMs: 10,
     });

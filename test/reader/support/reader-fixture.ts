@@ -13,6 +13,10 @@ import { createSchemaRegistryClient } from '../../../lib/registry/index.ts';
 import { syncPublication } from '../../../lib/source/publication.ts';
 import { createReaderMetrics } from '../../../services/replication-reader/metrics.ts';
 import { defaultBatchingOptions } from '../../../services/replication-reader/producer/batching-producer.ts';
+import {
+  createSender,
+  type KafkaClientName,
+} from '../../../services/replication-reader/producer/create-sender.ts';
 import { runReader } from '../../../services/replication-reader/reader.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../../support/databases.ts';
 import { requireEnv, uniqueName } from '../../support/names.ts';
@@ -39,7 +43,7 @@ export class ReaderFixture {
   metricsRegistry = new Registry();
   private running: { stop: () => void; done: Promise<void> } | undefined;
 
-  constructor(brokers: string[] = requireEnv('KAFKA_BROKERS').split(',')) {
+  constructor(readonly brokers: string[] = requireEnv('KAFKA_BROKERS').split(',')) {
     this.kafka = new Kafka({
       clientId: 'reader-test',
       brokers,
@@ -75,7 +79,7 @@ export class ReaderFixture {
   }
 
   /** Starts the reader; resolves once it streams. */
-  async start(options: { statusIntervalMs?: number } = {}): Promise<void> {
+  async start(options: { statusIntervalMs?: number; kafkaClient?: KafkaClientName } = {}): Promise<void> {
     this.metricsRegistry = new Registry();
     let stop: () => void = () => undefined;
     const stopRequested = new Promise<void>((resolve) => {
@@ -92,6 +96,11 @@ export class ReaderFixture {
         publication: this.publication,
         connectors: createConnectorCatalogue(this.connectors, this.prefix),
         kafka: this.kafka,
+        createSender: () =>
+          createSender(options.kafkaClient ?? 'platformatic', {
+            kafka: this.kafka,
+            connection: { clientId: 'reader-test', bootstrapBrokers: this.brokers },
+          }),
         topics: { partitions: 3, replicationFactor: 1 },
         registry: this.registry,
         pseudonymisationKey: 'test-pseudonymisation-key-0123456789abcdef',
