@@ -21,7 +21,7 @@ import { InFlightTransactions } from './acknowledgement/index.ts';
 import type { ReaderMetrics } from './metrics.ts';
 import { CapturedTables } from './pipeline/captured-tables.ts';
 import { confirmProgress, type StreamContext, streamChanges } from './pipeline/stream.ts';
-import { type BatchingOptions, BatchingProducer, type MessageSender } from './producer/batching-producer.ts';
+import { type BatchingOptions, BatchingProducer } from './producer/batching-producer.ts';
 import type { ConnectedSender } from './producer/create-sender.ts';
 import { KafkaSender } from './producer/kafka-sender.ts';
 import { ReplicationSession } from './replication/index.ts';
