@@ -1,9 +1,12 @@
-/** The producing client named by READER_KAFKA_CLIENT, behind the one MessageSender interface. */
+/**
+ * The producing client named by READER_KAFKA_CLIENT, behind the one MessageSender interface: platformatic
+ * runs @platformatic/kafka in a worker thread (worker-sender.ts); kafkajs runs in the reader's thread.
+ */
 import type { Kafka } from 'kafkajs';
 import type { PlatformaticConnection } from '../../../lib/kafka/platformatic.ts';
 import type { MessageSender } from './batching-producer.ts';
 import { KafkaSender } from './kafka-sender.ts';
-import { PlatformaticSender } from './platformatic-sender.ts';
+import { WorkerSender } from './worker-sender.ts';
 
 export type KafkaClientName = 'platformatic' | 'kafkajs';
 
@@ -14,6 +17,6 @@ export function createSender(
   clients: { kafka: Kafka; connection: PlatformaticConnection },
 ): ConnectedSender {
   return client === 'platformatic'
-    ? new PlatformaticSender({ connection: clients.connection })
+    ? new WorkerSender({ connection: clients.connection })
     : new KafkaSender(clients.kafka);
 }
