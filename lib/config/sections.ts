@@ -202,6 +202,8 @@ export const readerSection = z
     READER_MAX_BATCH_MESSAGES: positiveInt.max(100_000).default(1_000),
     READER_MAX_BUFFERED_BYTES: positiveInt.min(1024 * 1024).default(32 * 1024 * 1024),
     READER_SLOT_LAG_POLL_MS: positiveInt.default(10_000),
+    // How often a paused table's rejected schema is offered to the registry again.
+    READER_PAUSED_RETRY_MS: positiveInt.min(100).default(30_000),
   })
   .transform((env) => ({
     statusIntervalMs: env.READER_STATUS_INTERVAL_MS,
@@ -210,6 +212,7 @@ export const readerSection = z
     maxBatchMessages: env.READER_MAX_BATCH_MESSAGES,
     maxBufferedBytes: env.READER_MAX_BUFFERED_BYTES,
     slotLagPollMs: env.READER_SLOT_LAG_POLL_MS,
+    pausedRetryMs: env.READER_PAUSED_RETRY_MS,
   }));
 
 /** Where a service serves /metrics, /healthz and /readyz. */

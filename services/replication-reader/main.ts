@@ -58,6 +58,7 @@ await runMain('replication-reader', async () => {
       maxBufferedBytes: config.reader.maxBufferedBytes,
     },
     statusIntervalMs: config.reader.statusIntervalMs,
+    pausedRetryMs: config.reader.pausedRetryMs,
     logger,
     metrics,
   });

@@ -39,6 +39,8 @@ export interface ReaderRunOptions {
   pseudonymisationKey: string | undefined;
   batching: BatchingOptions;
   statusIntervalMs: number;
+  /** How often a paused table's schema is offered to the registry again (default 30 s). */
+  pausedRetryMs?: number;
   logger: Logger;
   metrics: ReaderMetrics;
   /** Called once the session streams (readiness). */
@@ -73,7 +75,42 @@ async function checkPublication(catalog: pg.Client, options: ReaderRunOptions): 
   );
 }
 
-export async function runReader(options: ReaderRunOptions, stopRequested: Promise<void>): Promise<void> {
+/** How a run ended: asked to stop, or a paused table can stream again and needs a replay from the slot. */
+export type RunOutcome = 'stopped' | 'replay';
+
+/**
+ * Offers the schemas of paused tables to the registry every `intervalMs`; resolves once one is accepted.
+ * Registry errors other than a rejection are logged and retried at the next tick.
+ */
+function watchPausedTables(
+  tables: CapturedTables,
+  intervalMs: number,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<void> {
+  return new Promise((resolve) => {
+    let checking = false;
+    const timer = setInterval(() => {
+      if (checking || tables.pausedCount === 0) return;
+      checking = true;
+      tables
+        .retryPaused()
+        .then((accepted) => {
+          if (accepted) resolve();
+        })
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not check paused tables; retrying'))
+        .finally(() => {
+          checking = false;
+        });
+    }, intervalMs);
+    signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+  });
+}
+
+export async function runReader(
+  options: ReaderRunOptions,
+  stopRequested: Promise<void>,
+): Promise<RunOutcome> {
   const { logger, metrics } = options;
   const catalog = new pg.Client({
     connectionString: options.coreUrl,
@@ -178,11 +215,12 @@ export async function runReader(options: ReaderRunOptions, stopRequested: Promis
     metrics.durableLsn.set(Number(startLsn));
     options.onStreaming?.(startLsn);
 
+    const tables = new CapturedTables(options.connectors, prepareContext);
     const context: StreamContext = {
       session,
       inFlight: new InFlightTransactions(startLsn),
       producer,
-      tables: new CapturedTables(options.connectors, prepareContext),
+      tables,
       metrics,
       logger,
       prefix: options.connectors.topicPrefix,
@@ -191,7 +229,21 @@ export async function runReader(options: ReaderRunOptions, stopRequested: Promis
       partitions,
       pendingCommits: [],
     };
-    await streamChanges(context, stopRequested);
+    const watching = new AbortController();
+    let outcome = 'stopped' as RunOutcome;
+    const resumable = watchPausedTables(
+      tables,
+      options.pausedRetryMs ?? 30_000,
+      logger,
+      watching.signal,
+    ).then(() => {
+      outcome = 'replay';
+    });
+    try {
+      await streamChanges(context, Promise.race([stopRequested, resumable]));
+    } finally {
+      watching.abort();
+    }
     // Graceful end: everything read so far reaches Kafka, then the final position is confirmed.
     await producer.flush();
     confirmProgress(context);
@@ -200,9 +252,13 @@ export async function runReader(options: ReaderRunOptions, stopRequested: Promis
       {
         confirmed:
           context.session.confirmedLsn === undefined ? null : formatLsn(context.session.confirmedLsn),
+        outcome,
       },
-      'stopped after confirming everything Kafka acknowledged',
+      outcome === 'replay'
+        ? 'a paused table is accepted now: replaying from the confirmed position to stream it'
+        : 'stopped after confirming everything Kafka acknowledged',
     );
+    return outcome;
   } finally {
     metrics.streaming.set(0);
     session?.abort();

@@ -53,7 +53,7 @@ export class ReaderService {
       while (!stopController.signal.aborted && !lease.signal.aborted) {
         this.set('starting', 'connecting to PostgreSQL and Kafka');
         try {
-          await runReader(
+          const outcome = await runReader(
             {
               ...this.options,
               onStreaming: () => {
@@ -63,7 +63,11 @@ export class ReaderService {
             },
             stopOrLost,
           );
-          break; // a run only returns on stop or lease loss
+          if (outcome === 'replay') {
+            logger.info('replaying from the durable position to resume a paused table');
+            continue;
+          }
+          break; // otherwise a run only returns on stop or lease loss
         } catch (error) {
           failures++;
           metrics.restarts.inc();

@@ -13,6 +13,11 @@
  * empty, finished transaction, so it is confirmed as soon as everything before it is, and a slot whose captured
  * tables are idle (while other tables are busy) stops retaining WAL.
  *
+ * Holding: a transaction whose changes could not be produced (its table is paused) is held. Nothing from it
+ * on is ever confirmed in this session, so the slot keeps those changes for the replay that resumes the table;
+ * later transactions are still counted (for a graceful drain) but no longer queued, so a long pause costs no
+ * memory.
+ *
  * Use one instance per replication session: a restarted session re-reads the unconfirmed transactions anyway.
  */
 import { PipelineError } from '../../../lib/errors/index.ts';
@@ -31,6 +36,7 @@ interface Entry extends TransactionTicket {
   /** Known once the commit was read; until then the transaction may still grow. */
   commitEndLsn: Lsn | undefined;
   keepalive: boolean;
+  held: boolean;
 }
 
 export interface InFlightStats {
@@ -55,6 +61,7 @@ export class InFlightTransactions {
   private lastCommitLsn: Lsn | undefined;
   private openCount = 0;
   private unacknowledged = 0;
+  private holding = false;
 
   /** `floor`: the durable position the session started from; confirmable() never goes below it. */
   constructor(floor?: Lsn) {
@@ -76,10 +83,11 @@ export class InFlightTransactions {
       acked: 0,
       commitEndLsn: undefined,
       keepalive: false,
+      held: false,
     };
     const ticket: TransactionTicket = Object.freeze({ xid: entry.xid, commitLsn: entry.commitLsn });
     this.tickets.set(ticket, entry);
-    this.queue.push(entry);
+    if (!this.holding) this.queue.push(entry);
     this.openCount += 1;
     return ticket;
   }
@@ -119,7 +127,7 @@ export class InFlightTransactions {
    * its own commit end will say more.
    */
   keepalive(walEnd: Lsn): void {
-    if (this.openCount > 0) return;
+    if (this.openCount > 0 || this.holding) return;
     const last = this.queue.length > this.head ? this.queue.at(-1) : undefined;
     if (last?.keepalive) {
       last.commitEndLsn = maxLsn(last.commitEndLsn, walEnd);
@@ -132,7 +140,24 @@ export class InFlightTransactions {
       acked: 0,
       commitEndLsn: walEnd,
       keepalive: true,
+      held: false,
     });
+  }
+
+  /**
+   * A change of this transaction was not produced (its table is paused): confirmation stops before the
+   * transaction for the rest of the session. Only the first hold matters; later ones are no-ops.
+   */
+  hold(ticket: TransactionTicket): void {
+    const entry = this.entry(ticket);
+    if (this.holding) return;
+    entry.held = true;
+    this.holding = true;
+  }
+
+  /** Whether a transaction was held: confirmation has stopped for this session. */
+  get held(): boolean {
+    return this.holding;
   }
 
   /**
@@ -142,7 +167,7 @@ export class InFlightTransactions {
   confirmable(): Lsn | undefined {
     for (;;) {
       const head = this.queue[this.head];
-      if (!head || head.commitEndLsn === undefined || head.acked < head.produced) break;
+      if (!head || head.held || head.commitEndLsn === undefined || head.acked < head.produced) break;
       this.head += 1;
       this.confirmablePosition = maxLsn(this.confirmablePosition, head.commitEndLsn);
     }
@@ -155,6 +180,8 @@ export class InFlightTransactions {
 
   /** Nothing produced and unacknowledged, nothing open: what a graceful shutdown waits for. */
   get drained(): boolean {
+    // While holding, the queue never empties: drained means every produced event was acknowledged.
+    if (this.holding) return this.unacknowledged === 0 && this.openCount === 0;
     this.confirmable();
     return this.queue.length === this.head;
   }

@@ -89,6 +89,11 @@ function handleChange(
 ): Promise<void> | undefined {
   const { change } = message;
   const table = context.tables.get(change.table);
+  if (!table) {
+    // Paused table: nothing of it goes out, and nothing from this transaction on is confirmed (replayed later).
+    context.inFlight.hold(transaction.ticket);
+    return undefined;
+  }
   transaction.totalOrder++;
   const tableOrder = (transaction.perTable.get(change.table.relationOid) ?? 0) + 1;
   transaction.perTable.set(change.table.relationOid, tableOrder);
@@ -199,6 +204,11 @@ export async function streamChanges(context: StreamContext, stopRequested: Promi
       case 'relation':
         if (message.changed) {
           const table = await context.tables.describe(message.relation);
+          if (!table) {
+            const reason = context.tables.pauseReason(message.relation);
+            context.logger.error({ err: reason, table: reason?.details.table }, 'table paused');
+            break;
+          }
           context.logger.info(
             {
               table: table.connector.name,

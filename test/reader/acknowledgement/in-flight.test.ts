@@ -7,6 +7,33 @@ import {
 } from '../../../services/replication-reader/acknowledgement/index.ts';
 
 describe('InFlightTransactions', () => {
+  it('never confirms from a held transaction on, queues nothing after it, and still drains', () => {
+    const acks = new InFlightTransactions(50n);
+    const t1 = acks.open({ xid: 1, commitLsn: 100n });
+    acks.eventProduced(t1);
+    acks.close(t1, 120n);
+    acks.eventAcked(t1);
+    const held = acks.open({ xid: 2, commitLsn: 130n });
+    acks.eventProduced(held);
+    acks.hold(held); // a paused table's change was skipped in this transaction
+    acks.close(held, 140n);
+    acks.eventAcked(held);
+    for (let xid = 3; xid < 1_003; xid++) {
+      const later = acks.open({ xid, commitLsn: BigInt(xid) * 100n });
+      acks.eventProduced(later);
+      acks.close(later, BigInt(xid) * 100n + 10n);
+      acks.eventAcked(later);
+      acks.keepalive(BigInt(xid) * 100n + 50n);
+    }
+    expect(acks.confirmable()).toBe(120n);
+    expect(acks.held).toBe(true);
+    expect(acks.stats().transactions).toBe(1); // the held one: a long pause costs no memory
+    expect(acks.drained).toBe(true);
+    const unacknowledged = acks.open({ xid: 2_000, commitLsn: 200_000n });
+    acks.eventProduced(unacknowledged);
+    expect(acks.drained).toBe(false);
+  });
+
   it('confirms a transaction only when it is closed and every event is acknowledged', () => {
     const acks = new InFlightTransactions();
     const t1 = acks.open({ xid: 1, commitLsn: 100n });

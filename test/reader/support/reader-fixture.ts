@@ -42,6 +42,8 @@ export class ReaderFixture {
   /** Metrics of the latest reader run. */
   metricsRegistry = new Registry();
   private running: { stop: () => void; done: Promise<void> } | undefined;
+  /** Runs that ended to replay from the slot (a paused table resumed), since the fixture was created. */
+  replays = 0;
 
   constructor(readonly brokers: string[] = requireEnv('KAFKA_BROKERS').split(',')) {
     this.kafka = new Kafka({
@@ -89,29 +91,36 @@ export class ReaderFixture {
     const started = new Promise<void>((resolve) => {
       streaming = resolve;
     });
-    const done = runReader(
-      {
-        coreUrl: this.database.url('DATABASE_URL_CORE'),
-        slot: this.slot,
-        publication: this.publication,
-        connectors: createConnectorCatalogue(this.connectors, this.prefix),
-        kafka: this.kafka,
-        createSender: () =>
-          createSender(options.kafkaClient ?? 'platformatic', {
-            kafka: this.kafka,
-            connection: { clientId: 'reader-test', bootstrapBrokers: this.brokers },
-          }),
-        topics: { partitions: 3, replicationFactor: 1 },
-        registry: this.registry,
-        pseudonymisationKey: 'test-pseudonymisation-key-0123456789abcdef',
-        batching: { ...defaultBatchingOptions, lingerMs: 5 },
-        statusIntervalMs: options.statusIntervalMs ?? 500,
-        logger: createLogger({ service: 'reader-test', level: 'silent' }),
-        metrics: createReaderMetrics(this.metricsRegistry),
-        onStreaming: () => streaming(),
-      },
-      stopRequested,
-    );
+    const metrics = createReaderMetrics(this.metricsRegistry);
+    const runOnce = () =>
+      runReader(
+        {
+          coreUrl: this.database.url('DATABASE_URL_CORE'),
+          slot: this.slot,
+          publication: this.publication,
+          connectors: createConnectorCatalogue(this.connectors, this.prefix),
+          kafka: this.kafka,
+          createSender: () =>
+            createSender(options.kafkaClient ?? 'platformatic', {
+              kafka: this.kafka,
+              connection: { clientId: 'reader-test', bootstrapBrokers: this.brokers },
+            }),
+          topics: { partitions: 3, replicationFactor: 1 },
+          registry: this.registry,
+          pseudonymisationKey: 'test-pseudonymisation-key-0123456789abcdef',
+          batching: { ...defaultBatchingOptions, lingerMs: 5 },
+          statusIntervalMs: options.statusIntervalMs ?? 500,
+          logger: createLogger({ service: 'reader-test', level: 'silent' }),
+          metrics,
+          pausedRetryMs: 500,
+          onStreaming: () => streaming(),
+        },
+        stopRequested,
+      );
+    // As ReaderService does: a run that ends for a replay (a paused table is accepted again) is run again.
+    const done = (async () => {
+      while ((await runOnce()) === 'replay') this.replays++;
+    })();
     this.running = { stop, done };
     await Promise.race([started, done]);
   }
