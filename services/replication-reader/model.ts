@@ -86,7 +86,14 @@ export type RowChange =
       after: TextRow;
     }
   | { op: 'd'; table: TableRef; position: SourcePosition; before: TextRow }
-  | { op: 'r'; table: TableRef; position: SourcePosition; after: TextRow; snapshot: 'true' | 'last' }
+  | {
+      op: 'r';
+      table: TableRef;
+      position: SourcePosition;
+      after: TextRow;
+      /** Initial copy: true, or last for its very last row; incremental for a chunk of `cdc snapshot`. */
+      snapshot: 'true' | 'last' | 'incremental';
+    }
   | { op: 't'; table: TableRef; position: SourcePosition; cascade: boolean; restartIdentity: boolean };
 
 export type Operation = RowChange['op'];

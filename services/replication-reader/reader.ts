@@ -26,7 +26,9 @@ import type { ConnectedSender } from './producer/create-sender.ts';
 import { KafkaSender } from './producer/kafka-sender.ts';
 import { ReplicationSession } from './replication/index.ts';
 import { copyTables } from './snapshot/copy-tables.ts';
+import { IncrementalSnapshots } from './snapshot/incremental.ts';
 import { prepareSlot } from './snapshot/slot-preparation.ts';
+import { stateTopic } from './snapshot/state.ts';
 
 export interface ReaderRunOptions {
   coreUrl: string;
@@ -41,6 +43,8 @@ export interface ReaderRunOptions {
   statusIntervalMs: number;
   /** How often a paused table's schema is offered to the registry again (default 30 s). */
   pausedRetryMs?: number;
+  /** Rows per chunk of an incremental snapshot (default 2,048). */
+  snapshotChunkRows?: number;
   logger: Logger;
   metrics: ReaderMetrics;
   /** Called once the session streams (readiness). */
@@ -135,8 +139,6 @@ export async function runReader(
       tables: options.connectors.connectors.map((connector) => connector.name),
       logger,
     });
-    // Progress 0 marks a table whose existing rows never reached Kafka (see prepareSlot): visible on dashboards.
-    for (const table of preparation.neverSnapshotted) metrics.snapshotProgress.set({ table }, 0);
 
     const topicManager = new TopicManager(admin, options.topics);
     const topics = options.connectors.connectors.map((connector) => options.connectors.topicOf(connector));
@@ -216,6 +218,18 @@ export async function runReader(
     options.onStreaming?.(startLsn);
 
     const tables = new CapturedTables(options.connectors, prepareContext);
+    const snapshots = new IncrementalSnapshots({
+      url: options.coreUrl,
+      slot: options.slot,
+      kafka: options.kafka,
+      admin,
+      stateTopic: stateTopic(options.connectors.topicPrefix),
+      connectors: options.connectors,
+      tables,
+      metrics,
+      logger,
+      chunkRows: options.snapshotChunkRows,
+    });
     const context: StreamContext = {
       session,
       inFlight: new InFlightTransactions(startLsn),
@@ -228,7 +242,16 @@ export async function runReader(
       truncateKey,
       partitions,
       pendingCommits: [],
+      snapshots,
     };
+    await snapshots.start();
+    // Tables added to an existing slot: their existing rows are copied while streaming, once.
+    for (const table of preparation.neverSnapshotted) {
+      const state = snapshots.stateOf(table);
+      if (state?.status === 'done' || state?.status === 'running') continue;
+      metrics.snapshotProgress.set({ table }, 0);
+      await snapshots.request(table, `added-to-${options.slot}`);
+    }
     const watching = new AbortController();
     let outcome = 'stopped' as RunOutcome;
     const resumable = watchPausedTables(
@@ -243,6 +266,7 @@ export async function runReader(
       await streamChanges(context, Promise.race([stopRequested, resumable]));
     } finally {
       watching.abort();
+      await snapshots.stop();
     }
     // Graceful end: everything read so far reaches Kafka, then the final position is confirmed.
     await producer.flush();

@@ -33,7 +33,7 @@ export interface Source {
   name: string;
   ts_ms: bigint;
   ts_us: bigint;
-  snapshot: 'true' | 'last' | 'false';
+  snapshot: 'true' | 'last' | 'incremental' | 'false';
   db: string;
   sequence: string;
   schema: string;

@@ -69,6 +69,15 @@ export class CapturedTables {
     }
   }
 
+  /**
+   * The table as described so far, or described now from `relation` (built from the catalog) when the stream has
+   * not described it yet: an incremental snapshot may start before the table's first change of the session.
+   */
+  async ensureDescribed(relation: Relation): Promise<CapturedTable | undefined> {
+    if (this.paused.has(relation.relationOid)) return undefined;
+    return this.byOid.get(relation.relationOid) ?? (await this.describe(relation));
+  }
+
   /** The table as last described; undefined while it is paused. */
   get(table: TableRef): CapturedTable | undefined {
     const captured = this.byOid.get(table.relationOid);

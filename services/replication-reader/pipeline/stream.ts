@@ -9,9 +9,12 @@
 import type { Logger } from '../../../lib/logging/index.ts';
 import type { InFlightTransactions, TransactionTicket } from '../acknowledgement/index.ts';
 import type { ReaderMetrics } from '../metrics.ts';
-import type { Lsn } from '../model.ts';
+import type { Lsn, RowChange, TextRow } from '../model.ts';
 import type { BatchingProducer, OutgoingMessage } from '../producer/batching-producer.ts';
 import type { ReplicationMessage, ReplicationSession } from '../replication/index.ts';
+import { watermarkPrefix } from '../snapshot/chunk-window.ts';
+import type { IncrementalSnapshots } from '../snapshot/incremental.ts';
+import { signalPrefix } from '../snapshot/signals.ts';
 import type { CapturedTables } from './captured-tables.ts';
 import { changeMessages } from './change-events.ts';
 
@@ -29,6 +32,8 @@ export interface StreamContext {
   partitions: (topic: string) => number;
   /** Commit times of transactions not yet confirmed, oldest first: slot lag in seconds. */
   pendingCommits: { commitEndLsn: Lsn; commitTimeMicros: bigint }[];
+  /** Incremental snapshots: their signals and watermarks arrive in the stream. */
+  snapshots?: IncrementalSnapshots;
 }
 
 interface TransactionState {
@@ -85,9 +90,9 @@ function changeCounter(metrics: ReaderMetrics, table: string, op: string): Chang
 function handleChange(
   context: StreamContext,
   transaction: TransactionState,
-  message: Extract<ReplicationMessage, { kind: 'change' }>,
+  change: RowChange,
+  afterAck?: () => void,
 ): Promise<void> | undefined {
-  const { change } = message;
   const table = context.tables.get(change.table);
   if (!table) {
     // Paused table: nothing of it goes out, and nothing from this transaction on is confirmed (replayed later).
@@ -115,6 +120,7 @@ function handleChange(
     counter.inc();
     context.metrics.commitToKafkaSeconds.observe(Math.max(0, Date.now() - commitTimeMs) / 1000);
     confirmProgress(context);
+    afterAck?.();
   };
   for (let index = 0; index < count; index++) {
     const outgoing = messages[index] as (typeof messages)[number];
@@ -123,6 +129,64 @@ function handleChange(
     if (wait) return enqueueAfter(context.producer, wait, messages.slice(index + 1));
   }
   return undefined;
+}
+
+/**
+ * At a high watermark, the chunk's remaining rows go out as `r` events of the watermark's transaction (so they
+ * are confirmed like its changes); the snapshot job learns when Kafka acknowledged them.
+ */
+async function emitChunk(
+  context: StreamContext,
+  transaction: TransactionState,
+  message: Extract<ReplicationMessage, { kind: 'message' }>,
+): Promise<void> {
+  const reached = context.snapshots?.windows.onWatermark(message.content);
+  if (!reached) return;
+  const { window, rows } = reached;
+  if (rows.length === 0) {
+    reached.settle(Promise.resolve());
+    return;
+  }
+  const table = context.tables.get({ schema: '', table: '', relationOid: window.relationOid });
+  if (!table) {
+    // Paused since the chunk started: its rows would be held anyway; the chunk is redone after the replay.
+    context.inFlight.hold(transaction.ticket);
+    reached.settle(new Promise<void>(() => undefined));
+    return;
+  }
+  let acknowledged: () => void = () => undefined;
+  reached.settle(
+    new Promise<void>((resolve) => {
+      acknowledged = resolve;
+    }),
+  );
+  const position = {
+    commitLsn: transaction.ticket.commitLsn,
+    lsn: message.lsn,
+    xid: transaction.ticket.xid,
+    commitTimeMicros: transaction.commitTimeMicros,
+  };
+  const ref = {
+    schema: table.definition.schema,
+    table: table.definition.table,
+    relationOid: window.relationOid,
+  };
+  for (const [index, row] of rows.entries()) {
+    const change: RowChange = {
+      op: 'r',
+      table: ref,
+      position,
+      after: row as TextRow,
+      snapshot: 'incremental',
+    };
+    const wait = handleChange(
+      context,
+      transaction,
+      change,
+      index === rows.length - 1 ? acknowledged : undefined,
+    );
+    if (wait) await wait;
+  }
 }
 
 /** The producer is full: the rest of the change waits for room, one message at a time. */
@@ -180,7 +244,8 @@ export async function streamChanges(context: StreamContext, stopRequested: Promi
     if (message === undefined) return;
     if (message.kind === 'change') {
       if (!transaction) throw new Error('change outside a transaction');
-      const wait = handleChange(context, transaction, message);
+      context.snapshots?.windows.onChange(message.change);
+      const wait = handleChange(context, transaction, message.change);
       if (wait) await wait;
       // Changes make nothing confirmable (acknowledgements do, in onAcked): gauges only now and then.
       if (++changesSinceGauges >= gaugeRefreshChanges) {
@@ -231,6 +296,11 @@ export async function streamChanges(context: StreamContext, stopRequested: Promi
         break;
       case 'keepalive':
         context.inFlight.keepalive(message.walEnd);
+        break;
+      case 'message':
+        if (!transaction) throw new Error('logical message outside a transaction');
+        if (message.prefix === signalPrefix) await context.snapshots?.onSignal(message.content);
+        else if (message.prefix === watermarkPrefix) await emitChunk(context, transaction, message);
         break;
     }
     confirmProgress(context);

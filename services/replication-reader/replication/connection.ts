@@ -68,7 +68,8 @@ export interface StartReplicationOptions {
 }
 
 /**
- * `START_REPLICATION SLOT "s" LOGICAL X/Y (proto_version '1', publication_names '"a","b"')`. The replication
+ * `START_REPLICATION SLOT "s" LOGICAL X/Y (proto_version '1', publication_names '"a","b"', messages 'true')`:
+ * logical decoding messages carry the snapshot signals and watermarks (snapshot/incremental.ts). The replication
  * command parser takes no bind parameters, so names are validated and quoted here: the slot as an identifier,
  * the publications as a quoted identifier list (pgoutput splits it with SplitIdentifierString) inside a literal.
  */
@@ -80,6 +81,6 @@ export function startReplicationCommand(options: StartReplicationOptions): strin
   const publications = options.publications.map(quoteIdentifier).join(',');
   return (
     `START_REPLICATION SLOT ${quoteIdentifier(options.slot)} LOGICAL ${formatLsn(options.startLsn)} ` +
-    `(proto_version '1', publication_names ${quoteLiteral(publications)})`
+    `(proto_version '1', publication_names ${quoteLiteral(publications)}, messages 'true')`
   );
 }

@@ -97,12 +97,20 @@ export class PgoutputDecoder {
         return this.truncate(message, lsn);
       case 'commit':
         return [this.commit(message, lsn)];
-      // Types only name custom types (the catalog resolves them); origins and logical messages carry no rows.
+      case 'message':
+        return this.logicalMessage(message, lsn);
+      // Types only name custom types (the catalog resolves them); origins carry no rows.
       case 'type':
       case 'origin':
-      case 'message':
         return [];
     }
+  }
+
+  /** Our own signals only, and only transactional ones: they must be ordered with the changes around them. */
+  private logicalMessage(message: Pgoutput.MessageMessage, lsn: Lsn): ReplicationMessage[] {
+    if (!message.transactional || !message.prefix.startsWith('cdc.')) return [];
+    const content = Buffer.from(message.content).toString('utf8');
+    return [{ kind: 'message', prefix: message.prefix, content, lsn }];
   }
 
   private begin(message: Pgoutput.MessageBegin, lsn: Lsn): ReplicationMessage {

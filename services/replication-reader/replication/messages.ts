@@ -69,8 +69,20 @@ export interface KeepaliveMessage {
   serverTimeMillis: number;
 }
 
+/**
+ * A logical decoding message (`pg_logical_emit_message(true, prefix, content)`) whose prefix starts with `cdc.`:
+ * the pipeline's own signals, in WAL order inside their transaction. Other prefixes are not ours and are dropped.
+ */
+export interface LogicalMessage {
+  kind: 'message';
+  prefix: string;
+  content: string;
+  lsn: Lsn;
+}
+
 export type ReplicationMessage =
   | BeginMessage
+  | LogicalMessage
   | RelationMessage
   | ChangeMessage
   | CommitMessage

@@ -5,7 +5,7 @@
  * memory stays bounded whatever the table size; only the published columns are selected, so excluded columns
  * are never read. Values are read in PostgreSQL's text form, with the same session settings as the stream.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import type { ConnectorCatalogue } from '../../../connectors/index.ts';
 import type { ConnectorDefinition } from '../../../connectors/types.ts';
 import type { Logger } from '../../../lib/logging/index.ts';
@@ -16,6 +16,7 @@ import type { Lsn, RowChange, TextRow } from '../model.ts';
 import { type CapturedTable, type PrepareContext, prepareCapturedTable } from '../pipeline/captured-table.ts';
 import { changeMessages } from '../pipeline/change-events.ts';
 import type { BatchingProducer } from '../producer/batching-producer.ts';
+import { connectTextClient, relationOf } from './source-reading.ts';
 
 export interface CopyTablesOptions {
   url: string;
@@ -38,9 +39,6 @@ export interface CopiedTable {
   seconds: number;
 }
 
-/** Text form for every type: node-postgres' parsers would drop microseconds and shift dates. */
-const asText = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
-
 async function copyTable(
   client: pg.Client,
   connector: ConnectorDefinition,
@@ -49,19 +47,7 @@ async function copyTable(
 ): Promise<CopiedTable> {
   const started = performance.now();
   const definition = await loadConnectorTable(client, connector);
-  const relation = {
-    schema: definition.schema,
-    table: definition.table,
-    relationOid: definition.relationOid,
-    replicaIdentity: definition.replicaIdentity,
-    columns: definition.columns.map((column) => ({
-      name: column.name,
-      typeOid: column.typeOid,
-      typeModifier: column.typeModifier,
-      isKey: column.isKey,
-    })),
-    keyColumns: definition.keyColumns,
-  };
+  const relation = relationOf(definition);
   const topic = options.connectors.topicOf(connector);
   const table: CapturedTable = await prepareCapturedTable(connector, topic, relation, options.prepare);
   const source = `${quoteIdentifier(definition.schema)}.${quoteIdentifier(definition.table)}`;
@@ -116,15 +102,7 @@ async function copyTable(
 }
 
 export async function copyTables(options: CopyTablesOptions): Promise<CopiedTable[]> {
-  const client = new pg.Client({
-    connectionString: options.url,
-    application_name: 'cdc-reader-snapshot',
-    types: asText,
-    options: '-c DateStyle=ISO -c TimeZone=UTC -c extra_float_digits=3',
-  });
-  // Without a listener a dropped connection would crash the process; the failing query reports it instead.
-  client.on('error', (error) => options.logger.warn({ err: error }, 'snapshot connection lost'));
-  await client.connect();
+  const client = await connectTextClient(options.url, 'cdc-reader-snapshot', options.logger);
   const copied: CopiedTable[] = [];
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');

@@ -16,7 +16,8 @@ export interface SlotPreparation {
   /** Present when the tables must be copied before streaming; close it once the copy transaction began. */
   snapshot?: ExportedSnapshotSlot;
   /**
-   * Captured tables the existing slot's snapshot never copied (connectors added later): they stream their new
+   * Captured tables the existing slot's snapshot never copied (connectors added later); the reader copies them
+   * with an incremental snapshot. They stream their new
    * changes only, until an operator re-snapshots them.
    */
   neverSnapshotted: string[];
@@ -53,11 +54,10 @@ export async function prepareSlot(options: {
     const copied = state?.tables ? new Set(state.tables) : undefined;
     const neverSnapshotted = copied ? options.tables.filter((table) => !copied.has(table)) : [];
     if (neverSnapshotted.length > 0) {
-      logger.error(
+      logger.info(
         { slot, tables: neverSnapshotted },
-        'these captured tables were added after the slot was snapshotted: only their new changes stream, their ' +
-          'existing rows are missing downstream. Re-snapshot them: stop the reader, drop the slot ' +
-          `(SELECT pg_drop_replication_slot('${slot}')) and start it again; it copies every table (duplicates are harmless)`,
+        'these captured tables were added after the slot was snapshotted: their existing rows are copied by an ' +
+          'incremental snapshot while streaming (unless one already finished)',
       );
     }
     return { neverSnapshotted, markSnapshotDone: async () => undefined };

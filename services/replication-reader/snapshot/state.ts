@@ -1,6 +1,7 @@
 /**
- * The reader's own durable state, in a compacted single-partition Kafka topic keyed by slot name: whether the
- * initial snapshot of that slot finished. The reader role may not write to the core database, and this must
+ * The reader's own durable state, in a compacted single-partition Kafka topic: under the slot's name, whether
+ * the initial snapshot of that slot finished; under `<slot>/snapshot/<table>`, the progress of an incremental
+ * snapshot of one table (snapshot/incremental.ts), so it resumes after a crash. The reader role may not write to the core database, and this must
  * survive a crash between creating the slot and finishing the copy: a slot whose snapshot is marked
  * `in-progress` is dropped and the snapshot redone (duplicates are harmless downstream; a missing row is not).
  */
@@ -43,20 +44,22 @@ export async function ensureStateTopic(
     });
 }
 
-/** The latest state of `slot`, or undefined when none was ever written. Reads the (small) topic to its end. */
-export async function readSlotState(
+/**
+ * Every key's latest value in the (small, compacted) state topic, read to its end. `select` picks the keys to
+ * keep. A throwaway consumer group: this read never commits offsets, and the group is deleted afterwards.
+ */
+export async function readStates(
   kafka: Kafka,
   admin: Admin,
   topic: string,
-  slot: string,
-): Promise<SlotState | undefined> {
+  select: (key: string) => boolean,
+): Promise<Map<string, unknown>> {
+  const states = new Map<string, unknown>();
   const offsets = await admin.fetchTopicOffsets(topic);
   const end = Number(offsets[0]?.high ?? 0);
-  if (end === 0) return undefined;
-  // A throwaway group: this read never commits offsets, and the group is deleted afterwards.
+  if (end === 0) return states;
   const groupId = `cdc-reader-state-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
   const consumer = kafka.consumer({ groupId, retry: { retries: 5 } });
-  let state: SlotState | undefined;
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -68,8 +71,11 @@ export async function readSlotState(
       void consumer
         .run({
           eachMessage: async ({ message }) => {
-            if (String(message.key) === slot)
-              state = message.value ? (JSON.parse(String(message.value)) as SlotState) : undefined;
+            const key = String(message.key);
+            if (select(key)) {
+              if (message.value) states.set(key, JSON.parse(String(message.value)));
+              else states.delete(key);
+            }
             if (Number(message.offset) + 1 >= end) {
               clearTimeout(timer);
               resolve();
@@ -82,7 +88,17 @@ export async function readSlotState(
     await consumer.disconnect();
     await admin.deleteGroups([groupId]).catch(() => undefined);
   }
-  return state;
+  return states;
+}
+
+/** The latest state of `slot`, or undefined when none was ever written. */
+export async function readSlotState(
+  kafka: Kafka,
+  admin: Admin,
+  topic: string,
+  slot: string,
+): Promise<SlotState | undefined> {
+  return (await readStates(kafka, admin, topic, (key) => key === slot)).get(slot) as SlotState | undefined;
 }
 
 export async function writeSlotState(

@@ -40,7 +40,7 @@ describe('START_REPLICATION command', () => {
     expect(
       startReplicationCommand({ slot: 'cdc_core', publications: ['cdc_core'], startLsn: 0x16b3748n }),
     ).toBe(
-      `START_REPLICATION SLOT "cdc_core" LOGICAL 0/16B3748 (proto_version '1', publication_names '"cdc_core"')`,
+      `START_REPLICATION SLOT "cdc_core" LOGICAL 0/16B3748 (proto_version '1', publication_names '"cdc_core"', messages 'true')`,
     );
   });
 

@@ -81,7 +81,9 @@ export class ReaderFixture {
   }
 
   /** Starts the reader; resolves once it streams. */
-  async start(options: { statusIntervalMs?: number; kafkaClient?: KafkaClientName } = {}): Promise<void> {
+  async start(
+    options: { statusIntervalMs?: number; kafkaClient?: KafkaClientName; snapshotChunkRows?: number } = {},
+  ): Promise<void> {
     this.metricsRegistry = new Registry();
     let stop: () => void = () => undefined;
     const stopRequested = new Promise<void>((resolve) => {
@@ -113,6 +115,7 @@ export class ReaderFixture {
           logger: createLogger({ service: 'reader-test', level: 'silent' }),
           metrics,
           pausedRetryMs: 500,
+          snapshotChunkRows: options.snapshotChunkRows,
           onStreaming: () => streaming(),
         },
         stopRequested,

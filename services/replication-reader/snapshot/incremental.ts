@@ -1,0 +1,323 @@
+/**
+ * Incremental snapshots: one table re-read in key order, chunk by chunk, while streaming goes on (DBLog
+ * watermarks, see chunk-window.ts). Used by `cdc snapshot <table>` (a signal in the WAL, see signals.ts) and for
+ * a connector added to an existing slot, whose existing rows the initial copy never saw.
+ *
+ * - One table at a time; each chunk's rows become `r` events (source.snapshot = "incremental") in the stream,
+ *   at the high watermark, and are confirmed like any change.
+ * - Progress (last key copied, rows, total) goes to the state topic after each acknowledged chunk (at most once a
+ *   second), so a crashed or restarted reader resumes from the last chunk, not from the start.
+ * - Progress for people: `cdc_reader_snapshot_progress_ratio{table}`, log lines, and `cdc snapshot`'s bar.
+ */
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import type pg from 'pg';
+import type { ConnectorCatalogue } from '../../../connectors/index.ts';
+import type { Logger } from '../../../lib/logging/index.ts';
+import { quoteIdentifier } from '../../../lib/postgres/index.ts';
+import { backoffDelay, sleep } from '../../../lib/retry/backoff.ts';
+import { loadConnectorTable } from '../catalog/index.ts';
+import type { ReaderMetrics } from '../metrics.ts';
+import type { CapturedTables } from '../pipeline/captured-tables.ts';
+import { ChunkWindows, watermarkContent, watermarkPrefix } from './chunk-window.ts';
+import { parseSignal } from './signals.ts';
+import { connectTextClient, relationOf } from './source-reading.ts';
+import { readStates } from './state.ts';
+
+export interface TableSnapshotState {
+  id: string;
+  /** Connector name. */
+  table: string;
+  status: 'running' | 'done' | 'failed';
+  /** Key of the last row copied (text form, key column order); null before the first chunk. */
+  lastKey: string[] | null;
+  rows: number;
+  /** Row count when the snapshot started (progress only: the table may change meanwhile). */
+  total: number | null;
+  chunks: number;
+  error?: string;
+  requestedAt: string;
+  updatedAt: string;
+}
+
+export interface IncrementalSnapshotOptions {
+  url: string;
+  slot: string;
+  kafka: Kafka;
+  admin: Admin;
+  stateTopic: string;
+  connectors: ConnectorCatalogue;
+  tables: CapturedTables;
+  metrics: ReaderMetrics;
+  logger: Logger;
+  chunkRows?: number;
+}
+
+export const defaultChunkRows = 2_048;
+const stateWriteIntervalMs = 1_000;
+const maxAttempts = 8;
+
+export function tableSnapshotKey(slot: string, table: string): string {
+  return `${slot}/snapshot/${table}`;
+}
+
+class Stopped extends Error {}
+
+export class IncrementalSnapshots {
+  readonly windows = new ChunkWindows();
+  private readonly queue: TableSnapshotState[] = [];
+  private readonly latest = new Map<string, TableSnapshotState>();
+  private readonly stopping = new AbortController();
+  private readonly stopped: Promise<never>;
+  private loop: Promise<void> | undefined;
+  private producer: Producer | undefined;
+
+  constructor(private readonly options: IncrementalSnapshotOptions) {
+    this.stopped = new Promise<never>((_, reject) => {
+      this.stopping.signal.addEventListener('abort', () => reject(new Stopped('reader stopping')), {
+        once: true,
+      });
+    });
+    this.stopped.catch(() => undefined);
+  }
+
+  /** Loads this slot's snapshot states and resumes the unfinished ones. */
+  async start(): Promise<void> {
+    const prefix = tableSnapshotKey(this.options.slot, '');
+    const states = await readStates(this.options.kafka, this.options.admin, this.options.stateTopic, (key) =>
+      key.startsWith(prefix),
+    );
+    for (const state of states.values() as Iterable<TableSnapshotState>) {
+      this.latest.set(state.table, state);
+      if (state.status === 'running') {
+        this.options.logger.info(
+          { table: state.table, id: state.id, rows: state.rows },
+          'resuming incremental snapshot',
+        );
+        this.enqueue(state);
+      }
+    }
+  }
+
+  /** The latest state of a table's snapshot, if one was ever requested. */
+  stateOf(table: string): TableSnapshotState | undefined {
+    return this.latest.get(table);
+  }
+
+  /** A `cdc.signal` message from the stream. */
+  async onSignal(content: string): Promise<void> {
+    const signal = parseSignal(content);
+    if (!signal) {
+      this.options.logger.warn('ignoring a cdc.signal message this reader does not understand');
+      return;
+    }
+    await this.request(signal.table, signal.id);
+  }
+
+  /** Starts (or restarts) the snapshot of `table` unless request `id` was already seen (a replayed signal). */
+  async request(table: string, id: string): Promise<void> {
+    if (this.latest.get(table)?.id === id) return;
+    const now = new Date().toISOString();
+    const state: TableSnapshotState = {
+      id,
+      table,
+      status: 'running',
+      lastKey: null,
+      rows: 0,
+      total: null,
+      chunks: 0,
+      requestedAt: now,
+      updatedAt: now,
+    };
+    if (!this.options.connectors.byName(table)) {
+      state.status = 'failed';
+      state.error = `no connector named ${table} (see connectors/)`;
+      this.options.logger.error({ table, id }, `incremental snapshot refused: ${state.error}`);
+      await this.save(state);
+      return;
+    }
+    this.options.logger.info({ table, id }, 'incremental snapshot requested');
+    await this.save(state);
+    this.enqueue(state);
+  }
+
+  /** Stops between chunks (or abandons the chunk in progress: it is redone on resume). */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    this.windows.abandonAll(new Stopped('reader stopping'));
+    await this.loop;
+    await this.producer?.disconnect().catch(() => undefined);
+  }
+
+  private enqueue(state: TableSnapshotState): void {
+    const queued = this.queue.findIndex((other) => other.table === state.table);
+    if (queued >= 0) this.queue.splice(queued, 1, state);
+    else this.queue.push(state);
+    this.loop ??= this.drain().finally(() => {
+      this.loop = undefined;
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0 && !this.stopping.signal.aborted) {
+      const state = this.queue.shift() as TableSnapshotState;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.snapshotTable(state);
+          break;
+        } catch (error) {
+          if (error instanceof Stopped || this.stopping.signal.aborted) return;
+          if (this.latest.get(state.table) !== state) break; // superseded by a newer request
+          if (attempt >= maxAttempts) {
+            state.status = 'failed';
+            state.error = (error as Error).message;
+            this.options.logger.error({ err: error, table: state.table }, 'incremental snapshot failed');
+            await this.save(state).catch(() => undefined);
+            break;
+          }
+          const delayMs = backoffDelay(attempt, { initialDelayMs: 500, maxDelayMs: 30_000 });
+          this.options.logger.warn(
+            { err: error, table: state.table, attempt, delayMs },
+            'incremental snapshot chunk failed; retrying from the last acknowledged chunk',
+          );
+          await sleep(delayMs, this.stopping.signal).catch(() => undefined);
+        }
+      }
+    }
+  }
+
+  private async snapshotTable(state: TableSnapshotState): Promise<void> {
+    const { logger, metrics, tables } = this.options;
+    const connector = this.options.connectors.byName(state.table);
+    if (!connector) throw new Error(`no connector named ${state.table}`);
+    const client = await connectTextClient(this.options.url, 'cdc-reader-incremental-snapshot', logger);
+    try {
+      const definition = await loadConnectorTable(client, connector);
+      const captured = await tables.ensureDescribed(relationOf(definition));
+      if (!captured) {
+        // Paused (schema rejected): the chunks would be held too. The state stays running; the replay that
+        // resumes the table resumes this snapshot.
+        logger.warn({ table: state.table }, 'incremental snapshot waits: the table is paused');
+        return;
+      }
+      const source = `${quoteIdentifier(definition.schema)}.${quoteIdentifier(definition.table)}`;
+      if (state.total === null) {
+        const counted = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${source}`);
+        state.total = Number(counted.rows[0]?.n ?? 0);
+      }
+      const chunkRows = this.options.chunkRows ?? defaultChunkRows;
+      const select = chunkQuery(definition, captured.columnNames, source, chunkRows);
+      let lastSaved = performance.now();
+      metrics.snapshotProgress.set({ table: state.table }, progress(state));
+      for (;;) {
+        if (this.stopping.signal.aborted) throw new Stopped('reader stopping');
+        const chunk = await this.copyChunk(
+          client,
+          state,
+          definition.relationOid,
+          definition.keyColumns,
+          select,
+        );
+        state.chunks++;
+        state.rows += chunk.emitted;
+        if (chunk.lastKey) state.lastKey = chunk.lastKey;
+        metrics.snapshotRows.inc({ table: state.table }, chunk.emitted);
+        metrics.snapshotProgress.set({ table: state.table }, progress(state));
+        if (chunk.selected < chunkRows) break;
+        if (performance.now() - lastSaved >= stateWriteIntervalMs) {
+          lastSaved = performance.now();
+          await this.save(state);
+          logger.info(
+            { table: state.table, rows: state.rows, total: state.total },
+            `incremental snapshot ${Math.round(progress(state) * 100)}%`,
+          );
+        }
+      }
+      state.status = 'done';
+      await this.save(state);
+      metrics.snapshotProgress.set({ table: state.table }, 1);
+      logger.info({ table: state.table, id: state.id, rows: state.rows }, 'incremental snapshot done');
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  /** Low watermark, select, high watermark; then waits for the stream to emit the chunk and Kafka to ack it. */
+  private async copyChunk(
+    client: pg.Client,
+    state: TableSnapshotState,
+    relationOid: number,
+    keyColumns: readonly string[],
+    select: { first: string; next: string },
+  ): Promise<{ selected: number; emitted: number; lastKey: string[] | undefined }> {
+    const id = `${state.id}/${state.chunks}`;
+    const window = this.windows.open(id, relationOid, keyColumns);
+    const emit = (edge: 'low' | 'high') =>
+      client.query('SELECT pg_logical_emit_message(true, $1, $2)', [
+        watermarkPrefix,
+        watermarkContent(id, edge),
+      ]);
+    try {
+      await emit('low');
+      const { rows } = state.lastKey
+        ? await client.query<Record<string, string | null>>(select.next, state.lastKey)
+        : await client.query<Record<string, string | null>>(select.first);
+      window.rows = rows;
+      await emit('high');
+      const { emitted, acked } = await Promise.race([window.done, this.stopped]);
+      await Promise.race([acked, this.stopped]);
+      const last = rows.at(-1);
+      return {
+        selected: rows.length,
+        emitted,
+        lastKey: last ? keyColumns.map((column) => last[column] as string) : undefined,
+      };
+    } catch (error) {
+      this.windows.abandon(id, error as Error);
+      throw error;
+    }
+  }
+
+  private async save(state: TableSnapshotState): Promise<void> {
+    state.updatedAt = new Date().toISOString();
+    this.latest.set(state.table, state);
+    if (!this.producer) {
+      this.producer = this.options.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      });
+      await this.producer.connect();
+    }
+    await this.producer.send({
+      topic: this.options.stateTopic,
+      acks: -1,
+      messages: [{ key: tableSnapshotKey(this.options.slot, state.table), value: JSON.stringify(state) }],
+    });
+  }
+}
+
+function progress(state: TableSnapshotState): number {
+  if (state.status === 'done') return 1;
+  if (!state.total) return state.rows > 0 ? 0.99 : 0;
+  return Math.min(0.99, state.rows / state.total);
+}
+
+/** Chunks in key order through the key index: the first one, and the next one after the last key copied. */
+function chunkQuery(
+  definition: { columns: readonly { name: string; formattedType: string }[]; keyColumns: readonly string[] },
+  columnNames: readonly string[],
+  source: string,
+  chunkRows: number,
+): { first: string; next: string } {
+  const columns = columnNames.map(quoteIdentifier).join(', ');
+  const keys = definition.keyColumns.map(quoteIdentifier).join(', ');
+  const types = definition.keyColumns.map(
+    (name) => definition.columns.find((column) => column.name === name)?.formattedType ?? 'text',
+  );
+  const after = types.map((type, index) => `$${index + 1}::${type}`).join(', ');
+  const order = `ORDER BY ${keys} LIMIT ${chunkRows}`;
+  return {
+    first: `SELECT ${columns} FROM ${source} ${order}`,
+    next: `SELECT ${columns} FROM ${source} WHERE (${keys}) > (${after}) ${order}`,
+  };
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import type { RowChange } from '../../services/replication-reader/model.ts';
+import {
+  ChunkWindows,
+  keyText,
+  watermarkContent,
+} from '../../services/replication-reader/snapshot/chunk-window.ts';
+
+const table = { schema: 'public', table: 'items', relationOid: 42 };
+const position = { commitLsn: 1n, lsn: 1n, xid: 1, commitTimeMicros: 0n };
+const rows = [1, 2, 3, 4].map((id) => ({ id: String(id), label: `row ${id}` }));
+
+describe('chunk windows', () => {
+  it('drops from the chunk every key changed between its watermarks, and only those', async () => {
+    const windows = new ChunkWindows();
+    const window = windows.open('s/0', 42, ['id']);
+    const before: RowChange = { op: 'u', table, position, before: null, after: { id: '1', label: 'x' } };
+    windows.onChange(before); // before the low watermark: the select saw it, the chunk keeps the row
+    expect(windows.onWatermark(watermarkContent('s/0', 'low'))).toBeUndefined();
+    window.rows = rows;
+    windows.onChange({ op: 'd', table, position, before: { id: '2' } });
+    windows.onChange({ op: 'u', table, position, before: { id: '9' }, after: { id: '3', label: 'moved' } });
+    windows.onChange({ op: 'c', table: { ...table, relationOid: 7 }, position, after: { id: '4' } }); // other table
+    const reached = windows.onWatermark(watermarkContent('s/0', 'high'));
+    expect(reached?.rows.map((row) => row.id)).toEqual(['1', '4']);
+    reached?.settle(Promise.resolve());
+    expect((await window.done).emitted).toBe(2);
+    expect(windows.size).toBe(0);
+  });
+
+  it('emits nothing after a truncate inside the window, and ignores unknown or replayed watermarks', async () => {
+    const windows = new ChunkWindows();
+    const window = windows.open('s/1', 42, ['id']);
+    windows.onWatermark(watermarkContent('s/1', 'low'));
+    window.rows = rows;
+    windows.onChange({ op: 't', table, position, cascade: false, restartIdentity: false });
+    expect(windows.onWatermark(watermarkContent('other/3', 'high'))).toBeUndefined();
+    expect(windows.onWatermark('garbage')).toBeUndefined();
+    expect(windows.onWatermark(watermarkContent('s/1', 'high'))?.rows).toEqual([]);
+  });
+
+  it('refuses a high watermark without its low one, and rejects abandoned windows', async () => {
+    const windows = new ChunkWindows();
+    const unfenced = windows.open('s/2', 42, ['id']);
+    unfenced.rows = rows;
+    expect(windows.onWatermark(watermarkContent('s/2', 'high'))).toBeUndefined();
+    await expect(unfenced.done).rejects.toThrow(/without its low watermark/);
+    const abandoned = windows.open('s/3', 42, ['id']);
+    windows.abandonAll(new Error('stopping'));
+    await expect(abandoned.done).rejects.toThrow('stopping');
+  });
+
+  it('compares composite keys without ambiguity', () => {
+    expect(keyText({ a: 'x,y', b: 'z' }, ['a', 'b'])).not.toBe(keyText({ a: 'x', b: 'y,z' }, ['a', 'b']));
+    expect(keyText({ a: '', b: null }, ['a', 'b'])).not.toBe(keyText({ a: null, b: '' }, ['a', 'b']));
+  });
+});
