@@ -48,7 +48,7 @@ describe('a connector added while running', () => {
     );
     const existing = events.find((event) => (event.value?.after as { id?: bigint } | null)?.id === 1n);
     expect(existing?.value?.op).toBe('r');
-    expect((existing?.value?.source as { snapshot?: string }).snapshot).toBe('incremental');
+    expect((existing?.value?.source as { snapshot?: string } | undefined)?.snapshot).toBe('incremental');
     const progress = async (table: string) =>
       (
         await fixture.metricsRegistry.getSingleMetric('cdc_reader_snapshot_progress_ratio')?.get()
