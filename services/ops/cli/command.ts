@@ -5,6 +5,8 @@ import { PipelineError } from '../../../lib/errors/index.ts';
 export interface CliOutput {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** stdout is a terminal: progress can be redrawn in place. */
+  isTTY?: boolean;
 }
 
 export interface Command {

@@ -6,5 +6,6 @@ await runMain('cdc', () =>
   runCli(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
+    isTTY: process.stdout.isTTY === true,
   }),
 );

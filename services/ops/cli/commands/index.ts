@@ -2,5 +2,6 @@
 import type { Command } from '../command.ts';
 import { preflightCommand } from './preflight.ts';
 import { publicationCommand } from './publication.ts';
+import { snapshotCommand } from './snapshot.ts';
 
-export const commands: readonly Command[] = [preflightCommand, publicationCommand];
+export const commands: readonly Command[] = [preflightCommand, publicationCommand, snapshotCommand];
