@@ -12,6 +12,7 @@ import { loadEnvFiles } from '../../lib/config/index.ts';
 import { PipelineError } from '../../lib/errors/index.ts';
 import { configure, runMain } from '../../lib/runtime/index.ts';
 import { syncPublication } from '../../lib/source/publication.ts';
+import { dropSlot, readSlotStatus } from '../../lib/source/slot.ts';
 import { runDbmate } from '../db/dbmate.ts';
 import { up } from '../stack/lifecycle.ts';
 import { formatStatusTable } from '../stack/report.ts';
@@ -141,6 +142,24 @@ await runMain('demo', async () => {
       );
     } finally {
       owner.release();
+    }
+
+    // A slot PostgreSQL invalidated (max_slot_wal_keep_size exceeded while no reader ran, e.g. after a benchmark)
+    // cannot stream any more. In production the operator drops it (cdc preflight says so) and the reader
+    // re-snapshots; the demo resets its data anyway, so it does that itself and says so.
+    // As the reader's role: managing slots needs the REPLICATION attribute, which the owner does not have.
+    const replication = new pg.Client({ connectionString: config.coreDatabase.url });
+    await replication.connect();
+    try {
+      const slot = await readSlotStatus(replication, config.replication.slotName);
+      if (slot?.walStatus === 'lost') {
+        await dropSlot(replication, config.replication.slotName);
+        console.log(
+          `    slot ${config.replication.slotName} was invalidated (wal_status lost): dropped; the reader re-creates and re-snapshots it`,
+        );
+      }
+    } finally {
+      await replication.end();
     }
 
     console.log('==> replication reader (services/replication-reader, as a separate process)');

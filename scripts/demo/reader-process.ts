@@ -23,10 +23,13 @@ export async function startReaderProcess(options: {
   readyTimeoutMs?: number;
 }): Promise<ReaderProcess> {
   const log = openSync(options.logFile, 'a');
+  // node with tsx as a loader, not the tsx CLI: the CLI runs node as a child of its own, which a SIGKILL of the
+  // CLI would leave running (holding the ops port and the slot's lease).
   const child: ChildProcess = spawn(
-    path.join(repoRoot, 'node_modules', '.bin', 'tsx'),
-    [path.join(repoRoot, 'services', 'replication-reader', 'main.ts')],
+    process.execPath,
+    ['--import', 'tsx', path.join(repoRoot, 'services', 'replication-reader', 'main.ts')],
     {
+      cwd: repoRoot,
       env: { ...process.env, ...options.env, OPS_HOST: '127.0.0.1', OPS_PORT: String(options.opsPort) },
       stdio: ['ignore', log, log],
     },

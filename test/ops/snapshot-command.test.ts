@@ -13,9 +13,10 @@ const fixture = new ReaderFixture();
 
 function cdc(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
+    // node with the tsx loader (not the tsx CLI, whose own node child a kill would leave running).
     const child = spawn(
-      path.join(repoRoot, 'node_modules', '.bin', 'tsx'),
-      [path.join(repoRoot, 'services/ops/cli/main.ts'), 'snapshot', ...args],
+      process.execPath,
+      ['--import', 'tsx', path.join(repoRoot, 'services/ops/cli/main.ts'), 'snapshot', ...args],
       {
         cwd: repoRoot,
         env: {
