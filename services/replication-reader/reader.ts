@@ -16,6 +16,7 @@ import type { Logger } from '../../lib/logging/index.ts';
 import { formatLsn } from '../../lib/postgres/index.ts';
 import { frame, type SchemaRegistryClient } from '../../lib/registry/index.ts';
 import { planPublicationSync, syncPublication } from '../../lib/source/publication.ts';
+import { stateTopic } from '../../lib/source/reader-state.ts';
 import { readSlotStatus } from '../../lib/source/slot.ts';
 import { InFlightTransactions } from './acknowledgement/index.ts';
 import type { ReaderMetrics } from './metrics.ts';
@@ -28,7 +29,6 @@ import { ReplicationSession } from './replication/index.ts';
 import { copyTables } from './snapshot/copy-tables.ts';
 import { IncrementalSnapshots } from './snapshot/incremental.ts';
 import { prepareSlot } from './snapshot/slot-preparation.ts';
-import { stateTopic } from './snapshot/state.ts';
 
 export interface ReaderRunOptions {
   coreUrl: string;

@@ -7,11 +7,12 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  readStates,
+  stateTopic,
   type TableSnapshotState,
   tableSnapshotKey,
-} from '../../services/replication-reader/snapshot/incremental.ts';
-import { emitSnapshotSignal } from '../../services/replication-reader/snapshot/signals.ts';
-import { readStates, stateTopic } from '../../services/replication-reader/snapshot/state.ts';
+} from '../../lib/source/reader-state.ts';
+import { emitSnapshotSignal } from '../../lib/source/signals.ts';
 import { type DecodedEvent, ReaderFixture } from './support/reader-fixture.ts';
 
 const fixture = new ReaderFixture();

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import type { TableSnapshotState } from '../../replication-reader/snapshot/incremental.ts';
+import type { TableSnapshotState } from '../../../lib/source/reader-state.ts';
 
 export interface ProgressFollower {
   latest(): TableSnapshotState | undefined;

@@ -7,6 +7,7 @@
  * the longest fully-acknowledged prefix of transactions (acknowledgement/in-flight.ts).
  */
 import type { Logger } from '../../../lib/logging/index.ts';
+import { signalPrefix } from '../../../lib/source/signals.ts';
 import type { InFlightTransactions, TransactionTicket } from '../acknowledgement/index.ts';
 import type { ReaderMetrics } from '../metrics.ts';
 import type { Lsn, RowChange, TextRow } from '../model.ts';
@@ -14,7 +15,6 @@ import type { BatchingProducer, OutgoingMessage } from '../producer/batching-pro
 import type { ReplicationMessage, ReplicationSession } from '../replication/index.ts';
 import { watermarkPrefix } from '../snapshot/chunk-window.ts';
 import type { IncrementalSnapshots } from '../snapshot/incremental.ts';
-import { signalPrefix } from '../snapshot/signals.ts';
 import type { CapturedTables } from './captured-tables.ts';
 import { changeMessages } from './change-events.ts';
 

@@ -15,29 +15,13 @@ import type { ConnectorCatalogue } from '../../../connectors/index.ts';
 import type { Logger } from '../../../lib/logging/index.ts';
 import { quoteIdentifier } from '../../../lib/postgres/index.ts';
 import { backoffDelay, sleep } from '../../../lib/retry/backoff.ts';
+import { readStates, type TableSnapshotState, tableSnapshotKey } from '../../../lib/source/reader-state.ts';
+import { parseSignal } from '../../../lib/source/signals.ts';
 import { loadConnectorTable } from '../catalog/index.ts';
 import type { ReaderMetrics } from '../metrics.ts';
 import type { CapturedTables } from '../pipeline/captured-tables.ts';
 import { ChunkWindows, watermarkContent, watermarkPrefix } from './chunk-window.ts';
-import { parseSignal } from './signals.ts';
 import { connectTextClient, relationOf } from './source-reading.ts';
-import { readStates } from './state.ts';
-
-export interface TableSnapshotState {
-  id: string;
-  /** Connector name. */
-  table: string;
-  status: 'running' | 'done' | 'failed';
-  /** Key of the last row copied (text form, key column order); null before the first chunk. */
-  lastKey: string[] | null;
-  rows: number;
-  /** Row count when the snapshot started (progress only: the table may change meanwhile). */
-  total: number | null;
-  chunks: number;
-  error?: string;
-  requestedAt: string;
-  updatedAt: string;
-}
 
 export interface IncrementalSnapshotOptions {
   url: string;
@@ -55,10 +39,6 @@ export interface IncrementalSnapshotOptions {
 export const defaultChunkRows = 2_048;
 const stateWriteIntervalMs = 1_000;
 const maxAttempts = 8;
-
-export function tableSnapshotKey(slot: string, table: string): string {
-  return `${slot}/snapshot/${table}`;
-}
 
 class Stopped extends Error {}
 

@@ -8,9 +8,14 @@ import type { Admin, Kafka } from 'kafkajs';
 import type pg from 'pg';
 import type { Logger } from '../../../lib/logging/index.ts';
 import { formatLsn } from '../../../lib/postgres/index.ts';
+import {
+  ensureStateTopic,
+  readSlotState,
+  stateTopic,
+  writeSlotState,
+} from '../../../lib/source/reader-state.ts';
 import { dropSlot, readSlotStatus } from '../../../lib/source/slot.ts';
 import { createSlotWithSnapshot, type ExportedSnapshotSlot } from '../../../lib/source/slot-snapshot.ts';
-import { ensureStateTopic, readSlotState, stateTopic, writeSlotState } from './state.ts';
 
 export interface SlotPreparation {
   /** Present when the tables must be copied before streaming; close it once the copy transaction began. */

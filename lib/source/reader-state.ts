@@ -1,9 +1,11 @@
 /**
- * The reader's own durable state, in a compacted single-partition Kafka topic: under the slot's name, whether
- * the initial snapshot of that slot finished; under `<slot>/snapshot/<table>`, the progress of an incremental
- * snapshot of one table (snapshot/incremental.ts), so it resumes after a crash. The reader role may not write to the core database, and this must
- * survive a crash between creating the slot and finishing the copy: a slot whose snapshot is marked
- * `in-progress` is dropped and the snapshot redone (duplicates are harmless downstream; a missing row is not).
+ * The replication reader's own durable state, in a compacted single-partition Kafka topic (the reader role may
+ * not write to the core database). Shared here because the operator CLI reads it too.
+ * - Under the slot's name: whether the initial snapshot of that slot finished. This must survive a crash between
+ *   creating the slot and finishing the copy: a slot whose snapshot is marked `in-progress` is dropped and the
+ *   snapshot redone (duplicates are harmless downstream; a missing row is not).
+ * - Under `<slot>/snapshot/<table>`: the progress of an incremental snapshot of one table, so it resumes after a
+ *   crash and `cdc snapshot` can show it.
  */
 import { randomBytes } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
@@ -118,4 +120,25 @@ export async function writeSlotState(
   } finally {
     await producer.disconnect();
   }
+}
+
+/** Progress of an incremental snapshot of one table (services/replication-reader/snapshot/incremental.ts). */
+export interface TableSnapshotState {
+  id: string;
+  /** Connector name. */
+  table: string;
+  status: 'running' | 'done' | 'failed';
+  /** Key of the last row copied (text form, key column order); null before the first chunk. */
+  lastKey: string[] | null;
+  rows: number;
+  /** Row count when the snapshot started (progress only: the table may change meanwhile). */
+  total: number | null;
+  chunks: number;
+  error?: string;
+  requestedAt: string;
+  updatedAt: string;
+}
+
+export function tableSnapshotKey(slot: string, table: string): string {
+  return `${slot}/snapshot/${table}`;
 }
