@@ -19,6 +19,7 @@ export const readerMetricNames = {
   tablePaused: 'cdc_reader_table_paused',
   snapshotRows: 'cdc_reader_snapshot_rows_total',
   snapshotProgress: 'cdc_reader_snapshot_progress_ratio',
+  snapshotStaleChunks: 'cdc_reader_snapshot_stale_chunks_total',
   restarts: 'cdc_reader_restarts_total',
 } as const;
 
@@ -98,6 +99,12 @@ export function createReaderMetrics(registry: Registry) {
     snapshotProgress: new Gauge({
       name: readerMetricNames.snapshotProgress,
       help: 'Progress of the running snapshot of a table, from 0 to 1.',
+      labelNames: ['table'] as const,
+      registers,
+    }),
+    snapshotStaleChunks: new Counter({
+      name: readerMetricNames.snapshotStaleChunks,
+      help: 'Incremental snapshot chunks selected again: their snapshot missed a transaction streamed before them.',
       labelNames: ['table'] as const,
       registers,
     }),

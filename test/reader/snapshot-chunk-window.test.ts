@@ -3,6 +3,7 @@ import type { RowChange } from '../../services/replication-reader/model.ts';
 import {
   ChunkWindows,
   keyText,
+  StaleChunk,
   watermarkContent,
 } from '../../services/replication-reader/snapshot/chunk-window.ts';
 
@@ -48,6 +49,30 @@ describe('chunk windows', () => {
     const abandoned = windows.open('s/3', 42, ['id']);
     windows.abandonAll(new Error('stopping'));
     await expect(abandoned.done).rejects.toThrow('stopping');
+  });
+
+  it('discards a chunk whose snapshot missed a transaction streamed before its low watermark', async () => {
+    const windows = new ChunkWindows();
+    windows.onTransaction(100); // committed (and streamed) just before the watermark, still in progress for the select
+    const stale = windows.open('s/4.1', 42, ['id']);
+    windows.onWatermark(watermarkContent('s/4.1', 'low'));
+    stale.rows = rows;
+    stale.inProgress = [100, 200];
+    expect(windows.onWatermark(watermarkContent('s/4.1', 'high'))).toBeUndefined();
+    await expect(stale.done).rejects.toBeInstanceOf(StaleChunk);
+
+    // Transactions in progress that commit after the watermark are the window's ordinary business.
+    const fresh = windows.open('s/4.2', 42, ['id']);
+    windows.onWatermark(watermarkContent('s/4.2', 'low'));
+    fresh.rows = rows;
+    fresh.inProgress = [200];
+    windows.onTransaction(200);
+    windows.onChange({ op: 'd', table, position, before: { id: '1' } });
+    expect(windows.onWatermark(watermarkContent('s/4.2', 'high'))?.rows.map((row) => row.id)).toEqual([
+      '2',
+      '3',
+      '4',
+    ]);
   });
 
   it('compares composite keys without ambiguity', () => {

@@ -258,6 +258,7 @@ export async function streamChanges(context: StreamContext, stopRequested: Promi
     context.metrics.receivedLsn.set(Number(message.kind === 'keepalive' ? message.walEnd : message.lsn));
     switch (message.kind) {
       case 'begin':
+        context.snapshots?.windows.onTransaction(message.xid);
         transaction = {
           ticket: context.inFlight.open(message),
           commitTimeMicros: message.commitTimeMicros,

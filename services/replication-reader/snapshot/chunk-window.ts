@@ -5,6 +5,13 @@
  * from the chunk; at the high watermark the remaining rows are emitted as `r` events, in stream order. Every key
  * then ends with its latest state whatever the interleaving, and streaming never stops for the snapshot.
  *
+ * One PostgreSQL subtlety: a transaction's commit record is written before the transaction becomes visible,
+ * so one that committed just before the low watermark can still be in progress for the chunk's snapshot. Its
+ * change was streamed before the window opened, and the chunk holds the older row. So the chunk job also
+ * reports the transactions in progress for its snapshot, the stream remembers which transactions it decoded
+ * recently, and a chunk whose snapshot missed a transaction decoded before its low watermark is discarded
+ * (`StaleChunk`) and selected again.
+ *
  * Pure bookkeeping: no I/O. Keys are compared in PostgreSQL's text form, which the stream and the select share.
  */
 import type { RowChange, TextRow } from '../model.ts';
@@ -15,6 +22,8 @@ export interface ChunkWindow {
   keyColumns: readonly string[];
   /** The selected rows, set by the chunk job once its select returned (before it emits the high watermark). */
   rows?: TextRow[];
+  /** Transactions in progress for the select's snapshot (32-bit xids), set with `rows`. */
+  inProgress?: readonly number[];
   /**
    * Resolved once the high watermark was reached and the chunk's remaining rows handed to the producer:
    * `acked` resolves when Kafka acknowledged them. Rejected when the window is abandoned.
@@ -31,6 +40,8 @@ export interface ReachedWatermark {
 
 interface OpenWindow extends ChunkWindow {
   low: boolean;
+  /** Transactions decoded before the low watermark have a sequence number below this. */
+  lowSequence: number;
   changedKeys: Set<string>;
   truncated: boolean;
   resolve: (result: { emitted: number; acked: Promise<void> }) => void;
@@ -55,8 +66,33 @@ export function keyText(row: TextRow, keyColumns: readonly string[]): string {
   return JSON.stringify(keyColumns.map((column) => row[column] ?? null));
 }
 
+/** The chunk's snapshot missed a transaction streamed before its window: the chunk must be selected again. */
+export class StaleChunk extends Error {}
+
+/** Transactions remembered: far more than can commit between a low watermark and the chunk's snapshot. */
+const rememberedTransactions = 200_000;
+/** A window needs this many transactions before its low watermark still remembered to be judged. */
+const requiredHistory = 20_000;
+
 export class ChunkWindows {
   private readonly windows = new Map<string, OpenWindow>();
+  /** Recently decoded transactions: xid to decoding sequence number (insertion order = sequence order). */
+  private readonly decoded = new Map<number, number>();
+  private sequence = 0;
+  /** Sequence numbers below this were forgotten. */
+  private forgottenBelow = 0;
+
+  /** A transaction begins in the stream (call for every one, in stream order). */
+  onTransaction(xid: number): void {
+    this.sequence++;
+    this.decoded.delete(xid);
+    this.decoded.set(xid, this.sequence);
+    if (this.decoded.size > rememberedTransactions) {
+      const [oldest, sequence] = this.decoded.entries().next().value as [number, number];
+      this.decoded.delete(oldest);
+      this.forgottenBelow = sequence + 1;
+    }
+  }
 
   open(id: string, relationOid: number, keyColumns: readonly string[]): ChunkWindow {
     let resolve: OpenWindow['resolve'] = () => undefined;
@@ -73,6 +109,7 @@ export class ChunkWindows {
       keyColumns,
       done,
       low: false,
+      lowSequence: 0,
       changedKeys: new Set(),
       truncated: false,
       resolve,
@@ -104,6 +141,7 @@ export class ChunkWindows {
     if (!watermark || !window) return undefined;
     if (watermark.edge === 'low') {
       window.low = true;
+      window.lowSequence = this.sequence;
       return undefined;
     }
     this.windows.delete(window.id);
@@ -112,10 +150,26 @@ export class ChunkWindows {
       window.reject(new Error(`chunk ${window.id}: high watermark without its low watermark or rows`));
       return undefined;
     }
+    if (this.missedEarlierTransaction(window)) {
+      window.reject(
+        new StaleChunk(`chunk ${window.id}: its snapshot missed a transaction streamed before it`),
+      );
+      return undefined;
+    }
     const rows = window.truncated
       ? []
       : window.rows.filter((row) => !window.changedKeys.has(keyText(row, window.keyColumns)));
     return { window, rows, settle: (acked) => window.resolve({ emitted: rows.length, acked }) };
+  }
+
+  private missedEarlierTransaction(window: OpenWindow): boolean {
+    // Not enough history kept to tell: judge it stale (selecting again is cheap and always safe).
+    if (this.forgottenBelow > Math.max(0, window.lowSequence - requiredHistory)) return true;
+    for (const xid of window.inProgress ?? []) {
+      const sequence = this.decoded.get(xid);
+      if (sequence !== undefined && sequence <= window.lowSequence) return true;
+    }
+    return false;
   }
 
   /** A change read from the stream: inside an open window of its table, its keys leave that chunk. */

@@ -20,7 +20,7 @@ import { parseSignal } from '../../../lib/source/signals.ts';
 import { loadConnectorTable } from '../catalog/index.ts';
 import type { ReaderMetrics } from '../metrics.ts';
 import type { CapturedTables } from '../pipeline/captured-tables.ts';
-import { ChunkWindows, watermarkContent, watermarkPrefix } from './chunk-window.ts';
+import { ChunkWindows, StaleChunk, watermarkContent, watermarkPrefix } from './chunk-window.ts';
 import { connectTextClient, relationOf } from './source-reading.ts';
 
 export interface IncrementalSnapshotOptions {
@@ -39,6 +39,8 @@ export interface IncrementalSnapshotOptions {
 export const defaultChunkRows = 2_048;
 const stateWriteIntervalMs = 1_000;
 const maxAttempts = 8;
+/** A chunk selected again because its snapshot missed an earlier transaction (rare: a race of microseconds). */
+const maxStaleAttempts = 50;
 
 class Stopped extends Error {}
 
@@ -190,13 +192,7 @@ export class IncrementalSnapshots {
       metrics.snapshotProgress.set({ table: state.table }, progress(state));
       for (;;) {
         if (this.stopping.signal.aborted) throw new Stopped('reader stopping');
-        const chunk = await this.copyChunk(
-          client,
-          state,
-          definition.relationOid,
-          definition.keyColumns,
-          select,
-        );
+        const chunk = await this.copyChunkUntilFresh(client, state, definition, select);
         state.chunks++;
         state.rows += chunk.emitted;
         if (chunk.lastKey) state.lastKey = chunk.lastKey;
@@ -222,14 +218,30 @@ export class IncrementalSnapshots {
   }
 
   /** Low watermark, select, high watermark; then waits for the stream to emit the chunk and Kafka to ack it. */
+  private async copyChunkUntilFresh(
+    client: pg.Client,
+    state: TableSnapshotState,
+    definition: { relationOid: number; keyColumns: readonly string[] },
+    select: { first: string; next: string },
+  ): Promise<{ selected: number; emitted: number; lastKey: string[] | undefined }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.copyChunk(client, state, definition, select, attempt);
+      } catch (error) {
+        if (!(error instanceof StaleChunk) || attempt >= maxStaleAttempts) throw error;
+        this.options.metrics.snapshotStaleChunks.inc({ table: state.table });
+      }
+    }
+  }
+
   private async copyChunk(
     client: pg.Client,
     state: TableSnapshotState,
-    relationOid: number,
-    keyColumns: readonly string[],
+    { relationOid, keyColumns }: { relationOid: number; keyColumns: readonly string[] },
     select: { first: string; next: string },
+    attempt: number,
   ): Promise<{ selected: number; emitted: number; lastKey: string[] | undefined }> {
-    const id = `${state.id}/${state.chunks}`;
+    const id = `${state.id}/${state.chunks}.${attempt}`;
     const window = this.windows.open(id, relationOid, keyColumns);
     const emit = (edge: 'low' | 'high') =>
       client.query('SELECT pg_logical_emit_message(true, $1, $2)', [
@@ -238,10 +250,13 @@ export class IncrementalSnapshots {
       ]);
     try {
       await emit('low');
-      const { rows } = state.lastKey
-        ? await client.query<Record<string, string | null>>(select.next, state.lastKey)
-        : await client.query<Record<string, string | null>>(select.first);
+      const { rows, inProgress } = await this.selectChunk(client, () =>
+        state.lastKey
+          ? client.query<Record<string, string | null>>(select.next, state.lastKey)
+          : client.query<Record<string, string | null>>(select.first),
+      );
       window.rows = rows;
+      window.inProgress = inProgress;
       await emit('high');
       const { emitted, acked } = await Promise.race([window.done, this.stopped]);
       await Promise.race([acked, this.stopped]);
@@ -253,6 +268,27 @@ export class IncrementalSnapshots {
       };
     } catch (error) {
       this.windows.abandon(id, error as Error);
+      throw error;
+    }
+  }
+
+  /** The chunk's rows, and the transactions in progress for the snapshot they were read in (see chunk-window.ts). */
+  private async selectChunk(
+    client: pg.Client,
+    select: () => Promise<{ rows: Record<string, string | null>[] }>,
+  ): Promise<{ rows: Record<string, string | null>[]; inProgress: number[] }> {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    try {
+      // The first statement fixes the transaction's snapshot; the select reads in the same one. xid8 values
+      // carry the epoch: the stream sees 32-bit xids.
+      const snapshot = await client.query<{ xid: string }>(
+        'SELECT (pg_snapshot_xip(pg_current_snapshot())::text::numeric % 4294967296)::text AS xid',
+      );
+      const { rows } = await select();
+      await client.query('COMMIT');
+      return { rows, inProgress: snapshot.rows.map((row) => Number(row.xid)) };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     }
   }
