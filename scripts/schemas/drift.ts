@@ -10,7 +10,12 @@ export interface FieldDrift {
   change: 'added' | 'removed' | 'changed';
 }
 
-type Field = { name: string; type: unknown; doc?: string };
+type Field = { name: string; type: unknown; doc?: string; 'cdc.column'?: string; 'cdc.sqlType'?: string };
+
+/** Everything about a field that a consumer relies on: its Avro type, and the raw column it becomes. */
+function signature(field: Field): string {
+  return JSON.stringify([field.type, field.doc, field['cdc.column'], field['cdc.sqlType']]);
+}
 
 function fieldsOf(schema: RecordSchema): Map<string, Field> {
   return new Map((schema.fields as Field[]).map((field) => [field.name, field]));
@@ -23,7 +28,7 @@ export function compareRowSchemas(reviewed: RecordSchema, live: RecordSchema): F
   for (const [name, field] of after) {
     const old = before.get(name);
     if (!old) drift.push({ field: name, change: 'added' });
-    else if (JSON.stringify(old.type) !== JSON.stringify(field.type) || old.doc !== field.doc) {
+    else if (signature(old) !== signature(field)) {
       drift.push({ field: name, change: 'changed' });
     }
   }

@@ -15,7 +15,16 @@ export type RecordSchema = {
   name: string;
   namespace: string;
   doc?: string;
-  fields: { name: string; type: AvroSchema; default?: null; doc?: string }[];
+  fields: {
+    name: string;
+    type: AvroSchema;
+    default?: null;
+    doc?: string;
+    /** The source column's name (the field name is that name made a valid Avro name). */
+    'cdc.column'?: string;
+    /** A PostgreSQL type that holds the field's values exactly: what the raw sink creates the column as. */
+    'cdc.sqlType'?: string;
+  }[];
 };
 
 export interface RowSchemas {
@@ -30,6 +39,24 @@ const single = (branches: AvroSchema[]): AvroSchema =>
 function fieldDoc(plan: ColumnPlan): string {
   const source = `${plan.column.name}: ${plan.column.formattedType}`;
   return plan.pseudonymised ? `${source} (pseudonymised: HMAC-SHA256, hex)` : source;
+}
+
+/** Types PostgreSQL creates itself (below FirstNormalObjectId) exist in every database, the analytics one too. */
+const firstUserOid = 16384;
+
+/**
+ * What the raw table stores the column as: the source type when any PostgreSQL database has it; text for
+ * enums, user-defined and extension types (sent as their text form) and for pseudonymised columns (hex).
+ */
+export function sqlTypeOf(plan: ColumnPlan): string {
+  const column = plan.column;
+  if (plan.pseudonymised) return 'text';
+  const dimensions = '[]'.repeat(column.arrayDimensions ?? 1);
+  if (column.kind === 'array') {
+    return (column.elementTypeOid ?? firstUserOid) < firstUserOid ? column.formattedType : `text${dimensions}`;
+  }
+  if (column.kind === 'domain') return column.typeOid < firstUserOid ? column.formattedType : column.typeName;
+  return column.typeOid < firstUserOid ? column.formattedType : 'text';
 }
 
 export function buildRowSchemas(
@@ -50,6 +77,8 @@ export function buildRowSchemas(
       name: column.field,
       type: single(column.mapping.branches(keyTypes)),
       doc: fieldDoc(column),
+      'cdc.column': column.column.name,
+      'cdc.sqlType': sqlTypeOf(column),
     })),
   };
 
@@ -68,6 +97,8 @@ export function buildRowSchemas(
       ],
       default: null,
       doc: fieldDoc(column),
+      'cdc.column': column.column.name,
+      'cdc.sqlType': sqlTypeOf(column),
     })),
   };
   return { keySchema, rowSchema };

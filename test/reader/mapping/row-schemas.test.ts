@@ -23,6 +23,53 @@ const things = table(
 const schemas = () => buildRowSchemas(things, connector(), { namespace: 'core.public.things' });
 
 describe('buildRowSchemas', () => {
+  it('tells the sink the name of each column and a PostgreSQL type that holds its values exactly', () => {
+    const mixed = table(
+      [
+        column('id', 'int8', { typeOid: 20, nullable: false }),
+        column('Amount €', 'numeric', {
+          typeOid: 1700,
+          typeModifier: numericModifier(12, 2),
+          formattedType: 'numeric(12,2)',
+        }),
+        column('at', 'timestamptz', { typeOid: 1184, formattedType: 'timestamp with time zone' }),
+        column('tags', '_text', { typeOid: 1009, elementTypeOid: 25, elementTypeName: 'text' }),
+        column('status', 'mission_status', { typeOid: 16500, kind: 'enum', formattedType: 'mission_status' }),
+        column('statuses', '_mission_status', {
+          typeOid: 16501,
+          elementTypeOid: 16500,
+          elementTypeName: 'mission_status',
+          arrayDimensions: 1,
+        }),
+        column('email', 'text', { typeOid: 25 }),
+        column('ltree_path', 'ltree', { typeOid: 17000, formattedType: 'ltree' }),
+      ],
+      ['id'],
+    );
+    const { rowSchema, keySchema } = buildRowSchemas(
+      mixed,
+      connector({ columns: { mode: 'all', pseudonymise: ['email'] } }),
+      {
+        namespace: 'core.public.things',
+      },
+    );
+    const byColumn = Object.fromEntries(
+      rowSchema.fields.map((field) => [field['cdc.column'], field['cdc.sqlType']]),
+    );
+    expect(byColumn).toEqual({
+      id: 'int8',
+      'Amount €': 'numeric(12,2)',
+      at: 'timestamp with time zone',
+      tags: 'text[]',
+      status: 'text',
+      statuses: 'text[]',
+      email: 'text',
+      ltree_path: 'text',
+    });
+    expect(rowSchema.fields[1]?.name).not.toBe('Amount €');
+    expect(keySchema.fields[0]).toMatchObject({ 'cdc.column': 'id', 'cdc.sqlType': 'int8' });
+  });
+
   it('names the records <namespace>.Key and <namespace>.Value, as Debezium does', () => {
     const { keySchema, rowSchema } = schemas();
     expect(`${keySchema.namespace}.${keySchema.name}`).toBe('core.public.things.Key');
