@@ -53,7 +53,9 @@ export function sqlTypeOf(plan: ColumnPlan): string {
   if (plan.pseudonymised) return 'text';
   const dimensions = '[]'.repeat(column.arrayDimensions ?? 1);
   if (column.kind === 'array') {
-    return (column.elementTypeOid ?? firstUserOid) < firstUserOid ? column.formattedType : `text${dimensions}`;
+    return (column.elementTypeOid ?? firstUserOid) < firstUserOid
+      ? column.formattedType
+      : `text${dimensions}`;
   }
   if (column.kind === 'domain') return column.typeOid < firstUserOid ? column.formattedType : column.typeName;
   return column.typeOid < firstUserOid ? column.formattedType : 'text';
