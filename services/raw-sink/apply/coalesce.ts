@@ -1,0 +1,70 @@
+/**
+ * One batch of a table's changes → the row versions to write, one per key, in the order that preserves the
+ * stream's meaning. Within a partition Kafka keeps per-key order, so the last change of a key wins; an
+ * unchanged TOAST column of that change takes the value an earlier change of the same batch gave it (or, if
+ * none did, the value already in the raw table: the apply step keeps it). A truncate splits the batch: what
+ * came before it is written, then the truncate, then what came after.
+ */
+import type { PgText } from '../values/pg-text.ts';
+import { unchanged } from '../values/pg-text.ts';
+
+/** A change as the sink applies it: row values already in PostgreSQL text form. */
+export interface RowChange {
+  op: 'c' | 'u' | 'd' | 'r';
+  /** Key columns' text, JSON-encoded: identity within the table. */
+  key: string;
+  /** Every column of the raw table that the change carries: the new row, or for a delete its old values. */
+  values: Record<string, PgText>;
+  commitLsn: bigint;
+  lsn: bigint;
+  committedAtMicros: bigint;
+  partition: number;
+  offset: bigint;
+}
+
+export interface TruncateChange {
+  op: 't';
+  commitLsn: bigint;
+  lsn: bigint;
+  committedAtMicros: bigint;
+  partition: number;
+  offset: bigint;
+}
+
+export type TableChange = RowChange | TruncateChange;
+
+export type Segment = { kind: 'rows'; rows: RowChange[] } | { kind: 'truncate'; truncate: TruncateChange };
+
+/** `later` over `earlier` for the same key: later's values, unchanged columns filled from earlier when known. */
+function merge(earlier: RowChange, later: RowChange): RowChange {
+  let values = later.values;
+  for (const [column, value] of Object.entries(later.values)) {
+    if (value !== unchanged) continue;
+    const known = earlier.values[column];
+    if (known === undefined || known === unchanged) continue;
+    if (values === later.values) values = { ...later.values };
+    values[column] = known;
+  }
+  return values === later.values ? later : { ...later, values };
+}
+
+export function coalesce(changes: readonly TableChange[]): Segment[] {
+  const segments: Segment[] = [];
+  let current = new Map<string, RowChange>();
+  const flush = () => {
+    if (current.size > 0) segments.push({ kind: 'rows', rows: [...current.values()] });
+    current = new Map();
+  };
+  for (const change of changes) {
+    if (change.op === 't') {
+      flush();
+      segments.push({ kind: 'truncate', truncate: change });
+      continue;
+    }
+    const earlier = current.get(change.key);
+    // A delete ends the row: nothing before it carries over to what follows.
+    current.set(change.key, earlier && earlier.op !== 'd' ? merge(earlier, change) : change);
+  }
+  flush();
+  return segments;
+}

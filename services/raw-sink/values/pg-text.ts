@@ -1,0 +1,161 @@
+/**
+ * Decoded Avro values → PostgreSQL's text input form, driven by the field's Avro type (the JS value alone is
+ * ambiguous: a date is a number of days, a timestamp a bigint of microseconds). The text is what the raw
+ * table's column type (the field's `cdc.sqlType`) parses back to the source value exactly:
+ * - numeric: the decimal string as is, NaN and ±Infinity included;
+ * - date, time, timestamp(tz): PostgreSQL's own ISO formats with microseconds (BC dates too); ±infinity as is;
+ * - double/real: the shortest round-trip form, NaN, ±Infinity and -0 kept;
+ * - bytea: `\x` hex; arrays: array literals with every element quoted (NULL unquoted), nested for dimensions.
+ * An unchanged TOAST value becomes `unchanged` (the sink keeps what it has); null stays null.
+ */
+import {
+  formatDate,
+  formatTimeMicros,
+  formatTimestampMicros,
+  logicalTypeNames,
+  unchangedToastValue,
+} from '../../../lib/avro/index.ts';
+import { PipelineError } from '../../../lib/errors/index.ts';
+
+export const unchanged: unique symbol = Symbol('unchanged');
+
+export type PgText = string | null | typeof unchanged;
+
+type Schema =
+  | string
+  | Schema[]
+  | { type: Schema; logicalType?: string; items?: Schema; name?: string; namespace?: string };
+
+export type TextWriter = (value: unknown) => PgText;
+
+function invalid(expected: string, value: unknown): never {
+  // Never the value itself: it is row data.
+  throw new PipelineError(
+    'DECODE_FAILED',
+    `expected ${expected}, got a ${value === null ? 'null' : typeof value}`,
+  );
+}
+
+function float(value: unknown): string {
+  if (typeof value !== 'number') invalid('a number', value);
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Number.POSITIVE_INFINITY) return 'Infinity';
+  if (value === Number.NEGATIVE_INFINITY) return '-Infinity';
+  return Object.is(value, -0) ? '-0' : String(value);
+}
+
+/** Strings that stand for values the Avro type cannot hold (cdc.SpecialNumeric, cdc.SpecialTemporal). */
+const specials = new Set(['NaN', 'Infinity', '-Infinity', 'infinity', '-infinity']);
+
+function scalarWriter(schema: Schema, named: Map<string, Schema>): TextWriter {
+  if (typeof schema === 'string') {
+    const resolved = named.get(schema);
+    if (resolved) return scalarWriter(resolved, named);
+    switch (schema) {
+      case 'string':
+        return (value) => (typeof value === 'string' ? value : invalid('a string', value));
+      case 'boolean':
+        return (value) => (typeof value === 'boolean' ? (value ? 't' : 'f') : invalid('a boolean', value));
+      case 'int':
+        return (value) => (typeof value === 'number' ? String(value) : invalid('an int', value));
+      case 'long':
+        return (value) =>
+          typeof value === 'bigint' || typeof value === 'number' ? String(value) : invalid('a long', value);
+      case 'float':
+      case 'double':
+        return float;
+      case 'bytes':
+        return (value) => (Buffer.isBuffer(value) ? `\\x${value.toString('hex')}` : invalid('bytes', value));
+      default:
+        throw new PipelineError('SCHEMA_INCOMPATIBLE', `no PostgreSQL text form for Avro type ${schema}`);
+    }
+  }
+  if (Array.isArray(schema)) throw new PipelineError('SCHEMA_INCOMPATIBLE', 'nested unions are not Avro');
+  if (schema.type === 'array') {
+    const element = writerFor(schema.items as Schema, named);
+    return (value) => (Array.isArray(value) ? arrayLiteral(value, element) : invalid('an array', value));
+  }
+  if (schema.type === 'enum')
+    return (value) => (typeof value === 'string' ? value : invalid('a symbol', value));
+  switch (schema.logicalType) {
+    case logicalTypeNames.decimal:
+    case logicalTypeNames.variableScaleDecimal:
+    case logicalTypeNames.uuid:
+      return (value) => (typeof value === 'string' ? value : invalid('a string', value));
+    case logicalTypeNames.date:
+      return (value) => (typeof value === 'number' ? formatDate(value) : invalid('days', value));
+    case logicalTypeNames.timeMicros:
+      return (value) =>
+        typeof value === 'bigint' ? formatTimeMicros(value) : invalid('microseconds', value);
+    case logicalTypeNames.timestampMicros:
+      return (value) =>
+        typeof value === 'bigint'
+          ? formatTimestampMicros(value, { utcOffset: true })
+          : invalid('microseconds', value);
+    case logicalTypeNames.localTimestampMicros:
+      return (value) =>
+        typeof value === 'bigint'
+          ? formatTimestampMicros(value, { utcOffset: false })
+          : invalid('microseconds', value);
+    default:
+      // A named type defined inline (record, fixed) or a logical type we do not know: its underlying type.
+      return scalarWriter(schema.type, named);
+  }
+}
+
+/** Element text inside an array literal: NULL bare, everything else double-quoted with \ and " escaped. */
+function arrayLiteral(values: readonly unknown[], element: TextWriter): string {
+  const parts = values.map((value) => {
+    if (Array.isArray(value)) return arrayLiteral(value, element);
+    const text = element(value);
+    if (text === null) return 'NULL';
+    if (text === unchanged) invalid('an array element', value);
+    return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+  });
+  return `{${parts.join(',')}}`;
+}
+
+/** Collects the named types a schema defines inline, so later references by name resolve. */
+function collectNamed(schema: Schema, named: Map<string, Schema>, namespace?: string): void {
+  if (typeof schema === 'string') return;
+  if (Array.isArray(schema)) {
+    for (const branch of schema) collectNamed(branch, named, namespace);
+    return;
+  }
+  if (schema.name) {
+    const space = schema.namespace ?? namespace;
+    named.set(schema.name.includes('.') || !space ? schema.name : `${space}.${schema.name}`, schema);
+  }
+  if (schema.items) collectNamed(schema.items, named, schema.namespace ?? namespace);
+}
+
+/** The writer of one field's values (a union of null, the value's branches and the markers, or a plain type). */
+export function writerFor(schema: Schema, named = new Map<string, Schema>()): TextWriter {
+  collectNamed(schema, named);
+  const branches = Array.isArray(schema) ? schema : [schema];
+  const valueBranches = branches.filter((branch) => {
+    const resolved = typeof branch === 'string' ? (named.get(branch) ?? branch) : branch;
+    if (resolved === 'null') return false;
+    const logical =
+      typeof resolved === 'object' && !Array.isArray(resolved) ? resolved.logicalType : undefined;
+    return (
+      logical !== logicalTypeNames.unchangedToast &&
+      logical !== logicalTypeNames.specialNumeric &&
+      logical !== logicalTypeNames.specialTemporal
+    );
+  });
+  if (valueBranches.length !== 1) {
+    throw new PipelineError(
+      'SCHEMA_INCOMPATIBLE',
+      `a field must have one value type, not ${valueBranches.length}`,
+    );
+  }
+  const write = scalarWriter(valueBranches[0] as Schema, named);
+  return (value) => {
+    if (value === null || value === undefined) return null;
+    if (value === unchangedToastValue) return unchanged;
+    if (typeof value === 'string' && specials.has(value) && typeof valueBranches[0] !== 'string')
+      return value;
+    return write(value);
+  };
+}
