@@ -1,0 +1,173 @@
+/**
+ * Applying batches to a real raw table: upserts, soft and hard deletes, order safety (older versions never win,
+ * a deleted key is not resurrected by an older insert), unchanged TOAST, truncates, idempotent replays, and a
+ * failing batch that leaves neither rows nor cursor behind.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawTableDdl } from '../../lib/raw/raw-table.ts';
+import { runDbmate } from '../../scripts/db/dbmate.ts';
+import { applyBatch, type TableBatch } from '../../services/raw-sink/apply/apply-batch.ts';
+import type { RowChange, TableChange } from '../../services/raw-sink/apply/coalesce.ts';
+import type { RawTableShape } from '../../services/raw-sink/apply/merge-sql.ts';
+import { unchanged } from '../../services/raw-sink/values/pg-text.ts';
+import { createScratchDatabase, type ScratchDatabase } from '../support/databases.ts';
+
+const columns = [
+  { name: 'id', sqlType: 'bigint' },
+  { name: 'body', sqlType: 'text' },
+  { name: 'amount', sqlType: 'numeric(12,2)' },
+];
+const soft: RawTableShape = { table: 'notes', columns, conflictColumns: ['id'], deletes: 'soft' };
+const hard: RawTableShape = { table: 'notes_hard', columns, conflictColumns: ['id'], deletes: 'hard' };
+
+let offset = 0n;
+function row(
+  op: RowChange['op'],
+  id: number,
+  values: Partial<Record<'body' | 'amount', RowChange['values'][string]>>,
+  commitLsn: bigint,
+): RowChange {
+  offset++;
+  return {
+    op,
+    key: `[${id}]`,
+    values: { id: String(id), body: null, amount: null, ...values },
+    commitLsn,
+    lsn: commitLsn,
+    committedAtMicros: 1_700_000_000_000_000n + commitLsn,
+    partition: 0,
+    offset,
+  };
+}
+
+describe('applyBatch', () => {
+  let database: ScratchDatabase;
+  let client: pg.Client;
+  const batch = (
+    shape: RawTableShape,
+    changes: TableChange[],
+    truncate: 'apply' | 'record' = 'apply',
+  ): TableBatch[] => [{ shape, truncate, changes }];
+  const contents = async (table = 'notes') =>
+    (
+      await client.query(
+        `SELECT id::text, body, amount::text, _op, _deleted, _source_commit_lsn::text AS lsn
+           FROM analytics_raw.${table} ORDER BY id`,
+      )
+    ).rows;
+
+  beforeAll(async () => {
+    database = await createScratchDatabase('raw_apply', ['cdc_sink', 'cdc_transform']);
+    const url = database.url('DATABASE_URL_ANALYTICS');
+    const migrated = await runDbmate({ target: 'analytics', url, args: ['up'], capture: true });
+    expect(migrated.code, migrated.output).toBe(0);
+    client = new pg.Client({ connectionString: url });
+    await client.connect();
+    for (const shape of [soft, hard]) {
+      await client.query(
+        rawTableDdl({ table: shape.table, source: 'public.notes', columns, conflictColumns: ['id'] }),
+      );
+    }
+  });
+
+  afterAll(async () => {
+    await client?.end();
+    await database?.drop();
+  });
+
+  it('upserts, soft-deletes, keeps unchanged TOAST, and stores the cursor in the same transaction', async () => {
+    await applyBatch(
+      client,
+      'sink',
+      batch(soft, [
+        row('c', 1, { body: 'first', amount: '1.50' }, 100n),
+        row('c', 2, { body: 'second' }, 110n),
+      ]),
+      [{ topic: 'core.public.notes', partition: 0, nextOffset: 2n }],
+    );
+    await applyBatch(
+      client,
+      'sink',
+      batch(soft, [row('u', 1, { body: unchanged, amount: '2.00' }, 120n), row('d', 2, {}, 130n)]),
+      [{ topic: 'core.public.notes', partition: 0, nextOffset: 4n }],
+    );
+    expect(await contents()).toEqual([
+      { id: '1', body: 'first', amount: '2.00', _op: 'u', _deleted: false, lsn: '0/78' },
+      { id: '2', body: 'second', amount: null, _op: 'd', _deleted: true, lsn: '0/82' },
+    ]);
+    const cursor = await client.query(
+      'SELECT next_offset::text FROM cdc.consumer_offsets WHERE consumer_group = $1',
+      ['sink'],
+    );
+    expect(cursor.rows).toEqual([{ next_offset: '4' }]);
+  });
+
+  it('converges whatever the order and however often a batch is replayed', async () => {
+    const before = await contents();
+    // An older version of id 1 and an older insert of the deleted id 2: neither wins.
+    await applyBatch(
+      client,
+      'sink',
+      batch(soft, [
+        row('u', 1, { body: 'stale', amount: '0.00' }, 105n),
+        row('c', 2, { body: 'stale' }, 101n),
+      ]),
+      [],
+    );
+    expect(await contents()).toEqual(before);
+    // A delete of a key never seen leaves a deleted row; its older insert arriving later stays deleted.
+    const late = [row('d', 3, {}, 300n)];
+    await applyBatch(client, 'sink', batch(soft, late), []);
+    await applyBatch(client, 'sink', batch(soft, late), []);
+    await applyBatch(client, 'sink', batch(soft, [row('c', 3, { body: 'resurrected?' }, 250n)]), []);
+    expect((await contents()).find((entry) => entry.id === '3')).toMatchObject({
+      _deleted: true,
+      body: null,
+    });
+  });
+
+  it('marks rows older than a truncate deleted, and leaves newer ones', async () => {
+    await applyBatch(
+      client,
+      'sink',
+      batch(soft, [
+        row('c', 4, { body: 'before the truncate' }, 400n),
+        { op: 't', commitLsn: 450n, lsn: 450n, committedAtMicros: 1n, partition: 0, offset: 999n },
+        row('c', 5, { body: 'after the truncate' }, 500n),
+      ]),
+      [],
+    );
+    const rows = await contents();
+    expect(rows.filter((entry) => !entry._deleted).map((entry) => entry.id)).toEqual(['5']);
+    expect(rows.find((entry) => entry.id === '4')).toMatchObject({ _op: 't', _deleted: true });
+  });
+
+  it('removes rows of a hard-delete connector', async () => {
+    await applyBatch(
+      client,
+      'sink',
+      batch(hard, [row('c', 1, { body: 'x' }, 100n), row('c', 2, { body: 'y' }, 100n)]),
+      [],
+    );
+    await applyBatch(client, 'sink', batch(hard, [row('d', 1, {}, 200n), row('d', 9, {}, 200n)]), []);
+    expect((await contents('notes_hard')).map((entry) => entry.id)).toEqual(['2']);
+  });
+
+  it('leaves neither rows nor cursor behind when a batch fails half-way', async () => {
+    const before = await contents();
+    const failing = batch(soft, [
+      row('c', 6, { body: 'fine' }, 600n),
+      row('c', 7, { amount: 'not a number' }, 610n),
+    ]);
+    await expect(
+      applyBatch(client, 'sink', failing, [{ topic: 'core.public.notes', partition: 0, nextOffset: 100n }]),
+    ).rejects.toThrow(/numeric/);
+    expect(await contents()).toEqual(before);
+    const cursor = await client.query(
+      'SELECT next_offset::text FROM cdc.consumer_offsets WHERE consumer_group = $1',
+      ['sink'],
+    );
+    expect(cursor.rows).toEqual([{ next_offset: '4' }]);
+  });
+});
