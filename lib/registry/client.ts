@@ -10,7 +10,7 @@ import { type AvroSchema, avroTypeOptions } from '../avro/index.ts';
 import { PipelineError } from '../errors/index.ts';
 import { type BackoffOptions, withBackoff } from '../retry/backoff.ts';
 import { isTransientRegistryError, registrationError, requestError } from './errors.ts';
-import { postSchema } from './http.ts';
+import { getSchemaById, postSchema, RegistryHttpError } from './http.ts';
 
 export interface SchemaRegistryClient {
   /** Registers (or finds) the schema under `subject`; the id is cached per subject and schema. */
@@ -19,6 +19,8 @@ export interface SchemaRegistryClient {
   encode(id: number, value: unknown): Promise<Buffer>;
   /** The value of a Confluent-framed message, with the writer schema its id names. */
   decode(buffer: Buffer): Promise<unknown>;
+  /** The schema registered under `id`, as JSON with its custom attributes (cached; ids never change). */
+  schemaById(id: number): Promise<AvroSchema>;
 }
 
 export interface RegistrySettings {
@@ -106,5 +108,26 @@ export function createSchemaRegistryClient(
     }
   };
 
-  return { register, encode, decode };
+  const schemas = new Map<number, Promise<AvroSchema>>();
+  const schemaById = (id: number): Promise<AvroSchema> => {
+    let schema = schemas.get(id);
+    if (!schema) {
+      schema = withBackoff(() => getSchemaById(settings, id, options.timeoutMs ?? 10_000), retry)
+        .then((text) => JSON.parse(text) as AvroSchema)
+        .catch((error: unknown) => {
+          schemas.delete(id);
+          if (error instanceof RegistryHttpError && error.status === 404) {
+            throw new PipelineError('DECODE_FAILED', `schema id ${id} is unknown to the registry`, {
+              cause: error,
+              details: { schemaId: id },
+            });
+          }
+          throw requestError(`fetching schema ${id}`, error, { schemaId: id });
+        });
+      schemas.set(id, schema);
+    }
+    return schema;
+  };
+
+  return { register, encode, decode, schemaById };
 }

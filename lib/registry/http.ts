@@ -19,17 +19,44 @@ export class RegistryHttpError extends Error {
   }
 }
 
+function headersOf(settings: RegistrySettings): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/vnd.schemaregistry.v1+json' };
+  if (settings.auth) {
+    const credentials = `${settings.auth.username}:${settings.auth.password}`;
+    headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+  }
+  return headers;
+}
+
+/** The schema text registered under `id`, exactly as registered (custom attributes included). */
+export async function getSchemaById(
+  settings: RegistrySettings,
+  id: number,
+  timeoutMs: number,
+): Promise<string> {
+  const response = await fetch(`${settings.url.replace(/\/$/, '')}/schemas/ids/${id}`, {
+    headers: headersOf(settings),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const body = (await response.json().catch(() => ({}))) as {
+    schema?: unknown;
+    error_code?: unknown;
+    message?: unknown;
+  };
+  if (!response.ok || typeof body.schema !== 'string') {
+    const errorCode = typeof body.error_code === 'number' ? body.error_code : undefined;
+    throw new RegistryHttpError(response.status, errorCode, String(body.message ?? response.statusText));
+  }
+  return body.schema;
+}
+
 export async function postSchema(
   settings: RegistrySettings,
   subject: string,
   schema: string,
   timeoutMs: number,
 ): Promise<number> {
-  const headers: Record<string, string> = { 'content-type': 'application/vnd.schemaregistry.v1+json' };
-  if (settings.auth) {
-    const credentials = `${settings.auth.username}:${settings.auth.password}`;
-    headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
-  }
+  const headers = headersOf(settings);
   const response = await fetch(
     `${settings.url.replace(/\/$/, '')}/subjects/${encodeURIComponent(subject)}/versions`,
     { method: 'POST', headers, body: JSON.stringify({ schema }), signal: AbortSignal.timeout(timeoutMs) },

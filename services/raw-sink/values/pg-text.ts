@@ -24,7 +24,14 @@ export type PgText = string | null | typeof unchanged;
 type Schema =
   | string
   | Schema[]
-  | { type: Schema; logicalType?: string; items?: Schema; name?: string; namespace?: string };
+  | {
+      type: Schema;
+      logicalType?: string;
+      items?: Schema;
+      name?: string;
+      namespace?: string;
+      fields?: { type: Schema }[];
+    };
 
 export type TextWriter = (value: unknown) => PgText;
 
@@ -72,8 +79,8 @@ function scalarWriter(schema: Schema, named: Map<string, Schema>): TextWriter {
   }
   if (Array.isArray(schema)) throw new PipelineError('SCHEMA_INCOMPATIBLE', 'nested unions are not Avro');
   if (schema.type === 'array') {
-    const element = writerFor(schema.items as Schema, named);
-    return (value) => (Array.isArray(value) ? arrayLiteral(value, element) : invalid('an array', value));
+    const literal = arrayWriter(schema.items as Schema, named);
+    return (value) => (Array.isArray(value) ? literal(value) : invalid('an array', value));
   }
   if (schema.type === 'enum')
     return (value) => (typeof value === 'string' ? value : invalid('a symbol', value));
@@ -103,20 +110,43 @@ function scalarWriter(schema: Schema, named: Map<string, Schema>): TextWriter {
   }
 }
 
-/** Element text inside an array literal: NULL bare, everything else double-quoted with \ and " escaped. */
-function arrayLiteral(values: readonly unknown[], element: TextWriter): string {
-  const parts = values.map((value) => {
-    if (Array.isArray(value)) return arrayLiteral(value, element);
-    const text = element(value);
-    if (text === null) return 'NULL';
-    if (text === unchanged) invalid('an array element', value);
-    return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
-  });
-  return `{${parts.join(',')}}`;
+/** The non-null branch of an array's items (arrays of nullable elements are unions with null). */
+function itemSchema(items: Schema, named: Map<string, Schema>): Schema {
+  const [branch, ...others] = valueBranchesOf(Array.isArray(items) ? items : [items], named);
+  if (branch === undefined || others.length > 0) {
+    throw new PipelineError('SCHEMA_INCOMPATIBLE', 'array items must have one value type');
+  }
+  return typeof branch === 'string' ? (named.get(branch) ?? branch) : branch;
 }
 
-/** Collects the named types a schema defines inline, so later references by name resolve. */
-function collectNamed(schema: Schema, named: Map<string, Schema>, namespace?: string): void {
+/**
+ * Array literal: NULL bare, every other element double-quoted with \ and " escaped; an element that is itself
+ * an array (a multidimensional column, as nested Avro arrays or as nested values) is a nested literal, unquoted.
+ */
+function arrayWriter(items: Schema, named: Map<string, Schema>): (values: readonly unknown[]) => string {
+  const item = itemSchema(items, named);
+  const nested =
+    typeof item === 'object' && !Array.isArray(item) && item.type === 'array'
+      ? arrayWriter(item.items as Schema, named)
+      : undefined;
+  const element = nested ? undefined : writerFor(items, named);
+  const literal = (values: readonly unknown[]): string => {
+    const parts = values.map((value) => {
+      if (value === null || value === undefined) return 'NULL';
+      if (nested) return Array.isArray(value) ? nested(value) : invalid('an array', value);
+      if (Array.isArray(value)) return literal(value);
+      const text = (element as TextWriter)(value);
+      if (text === null) return 'NULL';
+      if (text === unchanged) return invalid('an array element', value);
+      return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+    });
+    return `{${parts.join(',')}}`;
+  };
+  return literal;
+}
+
+/** Collects the named types a schema defines inline (records' fields included), so references by name resolve. */
+export function collectNamed(schema: Schema, named: Map<string, Schema>, namespace?: string): void {
   if (typeof schema === 'string') return;
   if (Array.isArray(schema)) {
     for (const branch of schema) collectNamed(branch, named, namespace);
@@ -127,13 +157,13 @@ function collectNamed(schema: Schema, named: Map<string, Schema>, namespace?: st
     named.set(schema.name.includes('.') || !space ? schema.name : `${space}.${schema.name}`, schema);
   }
   if (schema.items) collectNamed(schema.items, named, schema.namespace ?? namespace);
+  if (typeof schema.type === 'object') collectNamed(schema.type, named, schema.namespace ?? namespace);
+  for (const field of schema.fields ?? []) collectNamed(field.type, named, schema.namespace ?? namespace);
 }
 
-/** The writer of one field's values (a union of null, the value's branches and the markers, or a plain type). */
-export function writerFor(schema: Schema, named = new Map<string, Schema>()): TextWriter {
-  collectNamed(schema, named);
-  const branches = Array.isArray(schema) ? schema : [schema];
-  const valueBranches = branches.filter((branch) => {
+/** The branches that hold values: not null, not the markers (unchanged TOAST, special numeric or temporal). */
+function valueBranchesOf(branches: readonly Schema[], named: Map<string, Schema>): Schema[] {
+  return branches.filter((branch) => {
     const resolved = typeof branch === 'string' ? (named.get(branch) ?? branch) : branch;
     if (resolved === 'null') return false;
     const logical =
@@ -144,6 +174,12 @@ export function writerFor(schema: Schema, named = new Map<string, Schema>()): Te
       logical !== logicalTypeNames.specialTemporal
     );
   });
+}
+
+/** The writer of one field's values (a union of null, the value's branches and the markers, or a plain type). */
+export function writerFor(schema: Schema, named = new Map<string, Schema>()): TextWriter {
+  collectNamed(schema, named);
+  const valueBranches = valueBranchesOf(Array.isArray(schema) ? schema : [schema], named);
   if (valueBranches.length !== 1) {
     throw new PipelineError(
       'SCHEMA_INCOMPATIBLE',
