@@ -215,6 +215,16 @@ export const readerSection = z
     pausedRetryMs: env.READER_PAUSED_RETRY_MS,
   }));
 
+/** The raw sink's consumer group: its cursor rows in cdc.consumer_offsets are keyed by it. */
+export const sinkSection = z
+  .object({
+    SINK_GROUP_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,100}$/, { message: 'may only contain letters, digits, ., _ and -' })
+      .default('cdc-raw-sink'),
+  })
+  .transform((env) => ({ groupId: env.SINK_GROUP_ID }));
+
 /** Where a service serves /metrics, /healthz and /readyz. */
 export const opsSection = z
   .object({
@@ -235,6 +245,7 @@ export const sections = {
   replication: replicationSection,
   pseudonymisation: pseudonymisationSection,
   reader: readerSection,
+  sink: sinkSection,
   ops: opsSection,
 } as const;
 

@@ -7,21 +7,24 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { allConnectors } from '../../connectors/index.ts';
+import { allConnectors, connectorCatalogue } from '../../connectors/index.ts';
 import { loadEnvFiles } from '../../lib/config/index.ts';
 import { PipelineError } from '../../lib/errors/index.ts';
+import { createKafka } from '../../lib/kafka/client.ts';
 import { configure, runMain } from '../../lib/runtime/index.ts';
 import { syncPublication } from '../../lib/source/publication.ts';
 import { dropSlot, readSlotStatus } from '../../lib/source/slot.ts';
 import { runDbmate } from '../db/dbmate.ts';
 import { up } from '../stack/lifecycle.ts';
 import { formatStatusTable } from '../stack/report.ts';
-import { connectionEnv, stackHome } from '../stack/topology.ts';
+import { connectionEnv, repoRoot, stackHome } from '../stack/topology.ts';
 import { countRows, formatReport, parseWorkloadOptions, runWorkload } from '../workload/index.ts';
 import { seedCore } from './domain/seed-core.ts';
+import { resetRawTables, waitForRawTables } from './raw-tables.ts';
 import { changeCounts, type ReaderProcess, snapshotRows, startReaderProcess } from './reader-process.ts';
 
 const demoOpsPort = 9191;
+const demoSinkOpsPort = 9192;
 
 /** Waits (bounded) until the reader confirmed everything written so far: then every change is in Kafka. */
 async function waitForReaderToCatchUp(pool: pg.Pool, slot: string, timeoutMs = 60_000): Promise<string> {
@@ -108,6 +111,7 @@ await runMain('demo', async () => {
     'kafka',
     'registry',
     'replication',
+    'sink',
   ]);
 
   console.log('==> migrations');
@@ -158,6 +162,18 @@ await runMain('demo', async () => {
           `    slot ${config.replication.slotName} was invalidated (wal_status lost): dropped; the reader re-creates and re-snapshots it`,
         );
       }
+      if (!slot || slot.walStatus === 'lost') {
+        // A new slot starts with a snapshot; what the topics hold from before it may miss changes made while
+        // there was no slot (deletes above all), so the raw tables start over from the snapshot (demo only).
+        const catalogue = connectorCatalogue(config.kafka.topics.prefix);
+        await resetRawTables(
+          config.analyticsDatabase.url,
+          createKafka(config.kafka, logger, 'demo'),
+          config.sink.groupId,
+          (connector) => catalogue.topicOf(connector),
+        );
+        console.log('    new slot: analytics_raw emptied and the sink cursor moved past the old events');
+      }
     } finally {
       await replication.end();
     }
@@ -169,6 +185,15 @@ await runMain('demo', async () => {
       logFile: path.join(stackHome, 'logs', 'demo-reader.log'),
     });
     console.log(`    ready on ${reader.opsUrl}/readyz, logs in ${reader.logFile}`);
+    console.log('==> raw sink (services/raw-sink, as a separate process)');
+    const sink: ReaderProcess = await startReaderProcess({
+      name: 'raw sink',
+      entry: path.join(repoRoot, 'services', 'raw-sink', 'main.ts'),
+      env: {},
+      opsPort: demoSinkOpsPort,
+      logFile: path.join(stackHome, 'logs', 'demo-sink.log'),
+    });
+    console.log(`    ready on ${sink.opsUrl}/readyz, logs in ${sink.logFile}`);
     let report: Awaited<ReturnType<typeof runWorkload>>;
     const streamMismatches: string[] = [];
     try {
@@ -203,7 +228,17 @@ await runMain('demo', async () => {
           `    ${config.kafka.topics.prefix}.public.${table.padEnd(16)} ${line}${matches ? '' : '  (differs from the workload)'}`,
         );
       }
+      console.log('==> analytics_raw: the sink lands every change');
+      const landed = await waitForRawTables(pool, config.analyticsDatabase.url);
+      for (const [table, { core, raw, deleted }] of Object.entries(landed.tables).sort()) {
+        console.log(
+          `    analytics_raw.${table.padEnd(16)} ${String(raw).padStart(5)} live rows (core: ${core})${deleted ? `, ${deleted} soft-deleted` : ''}${raw === core ? '' : '  (differs)'}`,
+        );
+      }
+      if (!landed.matches) streamMismatches.push('analytics_raw');
     } finally {
+      const sinkCode = await sink.stop();
+      console.log(`    sink stopped with exit code ${sinkCode} (SIGTERM: batch committed, group left)`);
       const code = await reader.stop();
       console.log(`    reader stopped with exit code ${code} (SIGTERM: flushed, confirmed, exited)`);
     }
@@ -234,6 +269,6 @@ await runMain('demo', async () => {
   } finally {
     await pool.end();
   }
-  console.log('==> next: the raw sink and the marts builder (issues 4 and 5) consume these topics');
+  console.log('==> next: the marts builder (issue 5) builds the marts from analytics_raw');
   return 0;
 });

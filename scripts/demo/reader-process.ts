@@ -17,6 +17,10 @@ export interface ReaderProcess {
 }
 
 export async function startReaderProcess(options: {
+  /** The service's entry point (default: the replication reader). */
+  entry?: string;
+  /** For messages: what is starting. */
+  name?: string;
   env: Record<string, string>;
   opsPort: number;
   logFile: string;
@@ -27,7 +31,7 @@ export async function startReaderProcess(options: {
   // CLI would leave running (holding the ops port and the slot's lease).
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(repoRoot, 'services', 'replication-reader', 'main.ts')],
+    ['--import', 'tsx', options.entry ?? path.join(repoRoot, 'services', 'replication-reader', 'main.ts')],
     {
       cwd: repoRoot,
       env: { ...process.env, ...options.env, OPS_HOST: '127.0.0.1', OPS_PORT: String(options.opsPort) },
@@ -41,7 +45,7 @@ export async function startReaderProcess(options: {
     if (child.exitCode !== null) {
       throw new PipelineError(
         'COMMAND_FAILED',
-        `the reader exited with code ${child.exitCode}; see ${options.logFile}`,
+        `the ${options.name ?? 'reader'} exited with code ${child.exitCode}; see ${options.logFile}`,
       );
     }
     const ready = await fetch(`${opsUrl}/readyz`).then(
@@ -51,7 +55,10 @@ export async function startReaderProcess(options: {
     if (ready) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new PipelineError('COMMAND_FAILED', `the reader did not become ready; see ${options.logFile}`);
+      throw new PipelineError(
+        'COMMAND_FAILED',
+        `the ${options.name ?? 'reader'} did not become ready; see ${options.logFile}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
