@@ -142,3 +142,10 @@ export interface TableSnapshotState {
 export function tableSnapshotKey(slot: string, table: string): string {
   return `${slot}/snapshot/${table}`;
 }
+
+/** 0 to 1, capped at 0.99 until done (the total is the row count when it started; the table may grow). */
+export function snapshotProgressRatio(state: TableSnapshotState): number {
+  if (state.status === 'done') return 1;
+  if (!state.total) return state.rows > 0 ? 0.99 : 0;
+  return Math.min(0.99, state.rows / state.total);
+}

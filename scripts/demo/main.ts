@@ -21,7 +21,7 @@ import { connectionEnv, repoRoot, stackHome } from '../stack/topology.ts';
 import { countRows, formatReport, parseWorkloadOptions, runWorkload } from '../workload/index.ts';
 import { seedCore } from './domain/seed-core.ts';
 import { resetRawTables, waitForRawTables } from './raw-tables.ts';
-import { changeCounts, type ReaderProcess, snapshotRows, startReaderProcess } from './reader-process.ts';
+import { changeCounts, type ServiceProcess, snapshotRows, startServiceProcess } from './service-process.ts';
 
 const demoOpsPort = 9191;
 const demoSinkOpsPort = 9192;
@@ -179,14 +179,14 @@ await runMain('demo', async () => {
     }
 
     console.log('==> replication reader (services/replication-reader, as a separate process)');
-    const reader: ReaderProcess = await startReaderProcess({
+    const reader: ServiceProcess = await startServiceProcess({
       env: { READER_STATUS_INTERVAL_MS: '1000' },
       opsPort: demoOpsPort,
       logFile: path.join(stackHome, 'logs', 'demo-reader.log'),
     });
     console.log(`    ready on ${reader.opsUrl}/readyz, logs in ${reader.logFile}`);
     console.log('==> raw sink (services/raw-sink, as a separate process)');
-    const sink: ReaderProcess = await startReaderProcess({
+    const sink: ServiceProcess = await startServiceProcess({
       name: 'raw sink',
       entry: path.join(repoRoot, 'services', 'raw-sink', 'main.ts'),
       env: {},

@@ -14,7 +14,7 @@ const rows = [1, 2, 3, 4].map((id) => ({ id: String(id), label: `row ${id}` }));
 describe('chunk windows', () => {
   it('drops from the chunk every key changed between its watermarks, and only those', async () => {
     const windows = new ChunkWindows();
-    const window = windows.open('s/0', 42, ['id']);
+    const window = windows.open('s/0', table, ['id']);
     const before: RowChange = { op: 'u', table, position, before: null, after: { id: '1', label: 'x' } };
     windows.onChange(before); // before the low watermark: the select saw it, the chunk keeps the row
     expect(windows.onWatermark(watermarkContent('s/0', 'low'))).toBeUndefined();
@@ -31,7 +31,7 @@ describe('chunk windows', () => {
 
   it('emits nothing after a truncate inside the window, and ignores unknown or replayed watermarks', async () => {
     const windows = new ChunkWindows();
-    const window = windows.open('s/1', 42, ['id']);
+    const window = windows.open('s/1', table, ['id']);
     windows.onWatermark(watermarkContent('s/1', 'low'));
     window.rows = rows;
     windows.onChange({ op: 't', table, position, cascade: false, restartIdentity: false });
@@ -42,11 +42,11 @@ describe('chunk windows', () => {
 
   it('refuses a high watermark without its low one, and rejects abandoned windows', async () => {
     const windows = new ChunkWindows();
-    const unfenced = windows.open('s/2', 42, ['id']);
+    const unfenced = windows.open('s/2', table, ['id']);
     unfenced.rows = rows;
     expect(windows.onWatermark(watermarkContent('s/2', 'high'))).toBeUndefined();
     await expect(unfenced.done).rejects.toThrow(/without its low watermark/);
-    const abandoned = windows.open('s/3', 42, ['id']);
+    const abandoned = windows.open('s/3', table, ['id']);
     windows.abandonAll(new Error('stopping'));
     await expect(abandoned.done).rejects.toThrow('stopping');
   });
@@ -54,7 +54,7 @@ describe('chunk windows', () => {
   it('discards a chunk whose snapshot missed a transaction streamed before its low watermark', async () => {
     const windows = new ChunkWindows();
     windows.onTransaction(100); // committed (and streamed) just before the watermark, still in progress for the select
-    const stale = windows.open('s/4.1', 42, ['id']);
+    const stale = windows.open('s/4.1', table, ['id']);
     windows.onWatermark(watermarkContent('s/4.1', 'low'));
     stale.rows = rows;
     stale.inProgress = [100, 200];
@@ -62,7 +62,7 @@ describe('chunk windows', () => {
     await expect(stale.done).rejects.toBeInstanceOf(StaleChunk);
 
     // Transactions in progress that commit after the watermark are the window's ordinary business.
-    const fresh = windows.open('s/4.2', 42, ['id']);
+    const fresh = windows.open('s/4.2', table, ['id']);
     windows.onWatermark(watermarkContent('s/4.2', 'low'));
     fresh.rows = rows;
     fresh.inProgress = [200];

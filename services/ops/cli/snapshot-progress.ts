@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import type { TableSnapshotState } from '../../../lib/source/reader-state.ts';
+import { snapshotProgressRatio, type TableSnapshotState } from '../../../lib/source/reader-state.ts';
 
 export interface ProgressFollower {
   latest(): TableSnapshotState | undefined;
@@ -47,7 +47,7 @@ const number = (value: number) => value.toLocaleString('en-US');
 /** `items  [#########...........]  45%  4,500 / 10,000 rows` (the total is the count when it started). */
 export function renderProgress(table: string, state: TableSnapshotState | undefined, width = 30): string {
   if (!state) return `${table}  waiting for the reader to pick up the request`;
-  const ratio = state.status === 'done' ? 1 : state.total ? Math.min(0.99, state.rows / state.total) : 0;
+  const ratio = snapshotProgressRatio(state);
   const filled = Math.round(ratio * width);
   const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
   const total = state.total === null ? '?' : number(state.total);

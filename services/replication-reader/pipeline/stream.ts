@@ -147,7 +147,7 @@ async function emitChunk(
     reached.settle(Promise.resolve());
     return;
   }
-  const table = context.tables.get({ schema: '', table: '', relationOid: window.relationOid });
+  const table = context.tables.get(window.table);
   if (!table) {
     // Paused since the chunk started: its rows would be held anyway; the chunk is redone after the replay.
     context.inFlight.hold(transaction.ticket);
@@ -166,15 +166,10 @@ async function emitChunk(
     xid: transaction.ticket.xid,
     commitTimeMicros: transaction.commitTimeMicros,
   };
-  const ref = {
-    schema: table.definition.schema,
-    table: table.definition.table,
-    relationOid: window.relationOid,
-  };
   for (const [index, row] of rows.entries()) {
     const change: RowChange = {
       op: 'r',
-      table: ref,
+      table: window.table,
       position,
       after: row as TextRow,
       snapshot: 'incremental',

@@ -14,11 +14,12 @@
  *
  * Pure bookkeeping: no I/O. Keys are compared in PostgreSQL's text form, which the stream and the select share.
  */
-import type { RowChange, TextRow } from '../model.ts';
+import type { RowChange, TableRef, TextRow } from '../model.ts';
 
 export interface ChunkWindow {
   id: string;
-  relationOid: number;
+  /** The table the chunk reads. */
+  table: TableRef;
   keyColumns: readonly string[];
   /** The selected rows, set by the chunk job once its select returned (before it emits the high watermark). */
   rows?: TextRow[];
@@ -94,7 +95,7 @@ export class ChunkWindows {
     }
   }
 
-  open(id: string, relationOid: number, keyColumns: readonly string[]): ChunkWindow {
+  open(id: string, table: TableRef, keyColumns: readonly string[]): ChunkWindow {
     let resolve: OpenWindow['resolve'] = () => undefined;
     let reject: OpenWindow['reject'] = () => undefined;
     const done = new Promise<{ emitted: number; acked: Promise<void> }>((res, rej) => {
@@ -105,7 +106,7 @@ export class ChunkWindows {
     done.catch(() => undefined);
     const window: OpenWindow = {
       id,
-      relationOid,
+      table,
       keyColumns,
       done,
       low: false,
@@ -175,7 +176,7 @@ export class ChunkWindows {
   /** A change read from the stream: inside an open window of its table, its keys leave that chunk. */
   onChange(change: RowChange): void {
     for (const window of this.windows.values()) {
-      if (!window.low || window.relationOid !== change.table.relationOid) continue;
+      if (!window.low || window.table.relationOid !== change.table.relationOid) continue;
       switch (change.op) {
         case 'c':
         case 'r':

@@ -15,10 +15,16 @@ import type { ConnectorCatalogue } from '../../../connectors/index.ts';
 import type { Logger } from '../../../lib/logging/index.ts';
 import { quoteIdentifier } from '../../../lib/postgres/index.ts';
 import { backoffDelay, sleep } from '../../../lib/retry/backoff.ts';
-import { readStates, type TableSnapshotState, tableSnapshotKey } from '../../../lib/source/reader-state.ts';
+import {
+  readStates,
+  snapshotProgressRatio,
+  type TableSnapshotState,
+  tableSnapshotKey,
+} from '../../../lib/source/reader-state.ts';
 import { parseSignal } from '../../../lib/source/signals.ts';
 import { loadConnectorTable } from '../catalog/index.ts';
 import type { ReaderMetrics } from '../metrics.ts';
+import type { TableRef } from '../model.ts';
 import type { CapturedTables } from '../pipeline/captured-tables.ts';
 import { ChunkWindows, StaleChunk, watermarkContent, watermarkPrefix } from './chunk-window.ts';
 import { connectTextClient, relationOf } from './source-reading.ts';
@@ -189,7 +195,7 @@ export class IncrementalSnapshots {
       const chunkRows = this.options.chunkRows ?? defaultChunkRows;
       const select = chunkQuery(definition, captured.columnNames, source, chunkRows);
       let lastSaved = performance.now();
-      metrics.snapshotProgress.set({ table: state.table }, progress(state));
+      metrics.snapshotProgress.set({ table: state.table }, snapshotProgressRatio(state));
       for (;;) {
         if (this.stopping.signal.aborted) throw new Stopped('reader stopping');
         const chunk = await this.copyChunkUntilFresh(client, state, definition, select);
@@ -197,14 +203,14 @@ export class IncrementalSnapshots {
         state.rows += chunk.emitted;
         if (chunk.lastKey) state.lastKey = chunk.lastKey;
         metrics.snapshotRows.inc({ table: state.table }, chunk.emitted);
-        metrics.snapshotProgress.set({ table: state.table }, progress(state));
+        metrics.snapshotProgress.set({ table: state.table }, snapshotProgressRatio(state));
         if (chunk.selected < chunkRows) break;
         if (performance.now() - lastSaved >= stateWriteIntervalMs) {
           lastSaved = performance.now();
           await this.save(state);
           logger.info(
             { table: state.table, rows: state.rows, total: state.total },
-            `incremental snapshot ${Math.round(progress(state) * 100)}%`,
+            `incremental snapshot ${Math.round(snapshotProgressRatio(state) * 100)}%`,
           );
         }
       }
@@ -221,7 +227,7 @@ export class IncrementalSnapshots {
   private async copyChunkUntilFresh(
     client: pg.Client,
     state: TableSnapshotState,
-    definition: { relationOid: number; keyColumns: readonly string[] },
+    definition: TableRef & { keyColumns: readonly string[] },
     select: { first: string; next: string },
   ): Promise<{ selected: number; emitted: number; lastKey: string[] | undefined }> {
     for (let attempt = 1; ; attempt++) {
@@ -237,12 +243,12 @@ export class IncrementalSnapshots {
   private async copyChunk(
     client: pg.Client,
     state: TableSnapshotState,
-    { relationOid, keyColumns }: { relationOid: number; keyColumns: readonly string[] },
+    { schema, table, relationOid, keyColumns }: TableRef & { keyColumns: readonly string[] },
     select: { first: string; next: string },
     attempt: number,
   ): Promise<{ selected: number; emitted: number; lastKey: string[] | undefined }> {
     const id = `${state.id}/${state.chunks}.${attempt}`;
-    const window = this.windows.open(id, relationOid, keyColumns);
+    const window = this.windows.open(id, { schema, table, relationOid }, keyColumns);
     const emit = (edge: 'low' | 'high') =>
       client.query('SELECT pg_logical_emit_message(true, $1, $2)', [
         watermarkPrefix,
@@ -310,12 +316,6 @@ export class IncrementalSnapshots {
       messages: [{ key: tableSnapshotKey(this.options.slot, state.table), value: JSON.stringify(state) }],
     });
   }
-}
-
-function progress(state: TableSnapshotState): number {
-  if (state.status === 'done') return 1;
-  if (!state.total) return state.rows > 0 ? 0.99 : 0;
-  return Math.min(0.99, state.rows / state.total);
 }
 
 /** Chunks in key order through the key index: the first one, and the next one after the last key copied. */

@@ -1,7 +1,7 @@
 /**
- * Runs the replication reader service (`services/replication-reader/main.ts`) as a child process for the demo:
- * the same entry point Kubernetes runs, with its logs in a file, readiness polled on /readyz, and a SIGTERM
- * stop that lets it confirm its position.
+ * Runs a service (the replication reader by default, or the raw sink) as a child process for the demo: the same
+ * entry point Kubernetes runs, with its logs in a file, readiness polled on /readyz, and a SIGTERM stop that
+ * lets it confirm its position or commit its batch.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
@@ -9,14 +9,14 @@ import path from 'node:path';
 import { PipelineError } from '../../lib/errors/index.ts';
 import { repoRoot } from '../stack/topology.ts';
 
-export interface ReaderProcess {
+export interface ServiceProcess {
   opsUrl: string;
   logFile: string;
   metrics(): Promise<string>;
   stop(): Promise<number | null>;
 }
 
-export async function startReaderProcess(options: {
+export async function startServiceProcess(options: {
   /** The service's entry point (default: the replication reader). */
   entry?: string;
   /** For messages: what is starting. */
@@ -25,7 +25,7 @@ export async function startReaderProcess(options: {
   opsPort: number;
   logFile: string;
   readyTimeoutMs?: number;
-}): Promise<ReaderProcess> {
+}): Promise<ServiceProcess> {
   const log = openSync(options.logFile, 'a');
   // node with tsx as a loader, not the tsx CLI: the CLI runs node as a child of its own, which a SIGKILL of the
   // CLI would leave running (holding the ops port and the slot's lease).
