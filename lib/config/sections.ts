@@ -222,8 +222,22 @@ export const sinkSection = z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,100}$/, { message: 'may only contain letters, digits, ., _ and -' })
       .default('cdc-raw-sink'),
+    // How often paused tables (cdc.table_state) are read and a paused table's cause checked again.
+    SINK_PAUSED_POLL_MS: positiveInt.min(100).default(10_000),
+    // How long the group waits for a silent member before giving its partitions to the others (the broker
+    // accepts 6 s to 5 min by default). Shorter: faster takeover after a crash; longer: fewer false alarms.
+    SINK_SESSION_TIMEOUT_MS: positiveInt.min(6_000).max(300_000).default(30_000),
   })
-  .transform((env) => ({ groupId: env.SINK_GROUP_ID }));
+  .transform((env) => ({
+    groupId: env.SINK_GROUP_ID,
+    pausedPollMs: env.SINK_PAUSED_POLL_MS,
+    sessionTimeoutMs: env.SINK_SESSION_TIMEOUT_MS,
+  }));
+
+/** Who runs an operator command, for the audit trail (cdc.operator_actions); the OS user when unset. */
+export const operatorSection = z
+  .object({ CDC_ACTOR: z.string().min(1).max(200).optional() })
+  .transform((env) => ({ actor: env.CDC_ACTOR }));
 
 /** Where a service serves /metrics, /healthz and /readyz. */
 export const opsSection = z
@@ -246,6 +260,7 @@ export const sections = {
   pseudonymisation: pseudonymisationSection,
   reader: readerSection,
   sink: sinkSection,
+  operator: operatorSection,
   ops: opsSection,
 } as const;
 

@@ -32,6 +32,8 @@ await runMain('raw-sink', async () => {
     connectors: connectorCatalogue(config.kafka.topics.prefix),
     logger,
     metrics: createSinkMetrics(registry),
+    pausedPollMs: config.sink.pausedPollMs,
+    sessionTimeoutMs: config.sink.sessionTimeoutMs,
   });
   let state: 'starting' | 'consuming' | 'stopping' = 'starting';
   const ops = await startOpsServer({

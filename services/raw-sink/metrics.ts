@@ -1,4 +1,7 @@
-/** The raw sink's metrics: rows per table and operation, batch duration, commit-to-raw latency, lag, DLQ. */
+/**
+ * The raw sink's metrics: rows per table and operation, batch duration, commit-to-raw latency, lag in messages
+ * and seconds, DLQ, paused tables, schema evolution.
+ */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export function createSinkMetrics(registry: Registry) {
@@ -26,6 +29,30 @@ export function createSinkMetrics(registry: Registry) {
       name: 'cdc_sink_lag_messages',
       help: 'Messages between the partition end and the next offset to apply.',
       labelNames: ['topic', 'partition'] as const,
+      registers,
+    }),
+    lagSeconds: new Gauge({
+      name: 'cdc_sink_lag_seconds',
+      help: 'While a partition is behind: age of the last applied message (Kafka timestamp); 0 when caught up.',
+      labelNames: ['topic', 'partition'] as const,
+      registers,
+    }),
+    skipped: new Counter({
+      name: 'cdc_sink_skipped_total',
+      help: "Changes the connector's transform skipped (returned null), per table.",
+      labelNames: ['table'] as const,
+      registers,
+    }),
+    tablePaused: new Gauge({
+      name: 'cdc_sink_table_paused',
+      help: '1 while a table is paused (incompatible schema change or operator), see cdc.table_state.',
+      labelNames: ['table'] as const,
+      registers,
+    }),
+    columnsAdded: new Counter({
+      name: 'cdc_sink_columns_added_total',
+      help: 'Columns added to raw tables at run time (a column added at the source).',
+      labelNames: ['table'] as const,
       registers,
     }),
     deadLetters: new Counter({

@@ -3,25 +3,35 @@
  *
  * - On partition assignment it seeks to the offset stored in `cdc.consumer_offsets` (or the partition's start
  *   when none is stored: nothing was applied), whatever Kafka's group offset says.
- * - Each batch is decoded, then applied with its cursor in one transaction (apply/apply-batch.ts). Only after the
- *   commit are offsets resolved and committed to Kafka too, for lag tools.
- * - A message that can never be decoded goes to `<topic>.dlq` with headers naming the cause and where it came
- *   from, and the partition moves on. Anything else (database or broker down) fails the batch, which kafkajs
- *   retries from the stored position: nothing is skipped.
+ * - Each batch is decoded (connector transform and validation included), then applied with its cursor in one
+ *   transaction (apply/apply-batch.ts). Only after the commit are offsets resolved and committed to Kafka too,
+ *   for lag tools.
+ * - A message that can never be applied as it is (undecodable, unknown schema, transform or validation error,
+ *   a row the raw table rejects) goes to `<topic>.dlq` before the commit, and the partition moves on. Anything
+ *   else (database or broker down) fails the batch, which kafkajs retries with backoff from the stored
+ *   position: nothing is skipped.
+ * - A new writer schema is reconciled with the raw table once (schema/evolution.ts): new columns are added;
+ *   an incompatible change pauses the table (cdc.table_state) at the first message that needs it, and the
+ *   table resumes by itself once the raw table has been migrated (checked every SINK_PAUSED_POLL_MS).
  */
-import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type pg from 'pg';
 import type { ConnectorCatalogue } from '../../connectors/index.ts';
 import type { ConnectorDefinition } from '../../connectors/types.ts';
 import { classifyError, type PipelineError } from '../../lib/errors/index.ts';
 import type { Logger } from '../../lib/logging/index.ts';
 import type { SchemaRegistryClient } from '../../lib/registry/index.ts';
-import { applyBatch } from './apply/apply-batch.ts';
+import { applyBatch, type RejectedRow } from './apply/apply-batch.ts';
 import type { TableChange } from './apply/coalesce.ts';
 import type { RawTableShape } from './apply/merge-sql.ts';
 import { loadTableShape } from './apply/table-shape.ts';
+import { type DeadLetter, DeadLetters } from './dead-letters.ts';
 import { ChangeDecoder } from './decode/change-decoder.ts';
 import type { SinkMetrics } from './metrics.ts';
+import { addColumns, reconcile } from './schema/evolution.ts';
+import { markActive, markPaused, type PausedTable, pausedTables } from './schema/table-state.ts';
+
+export { deadLetterTopic } from './dead-letters.ts';
 
 export interface RawSinkOptions {
   kafka: Kafka;
@@ -31,6 +41,10 @@ export interface RawSinkOptions {
   connectors: ConnectorCatalogue;
   logger: Logger;
   metrics: SinkMetrics;
+  /** How often paused tables are read from cdc.table_state and their cause checked again (default 10 s). */
+  pausedPollMs?: number;
+  /** The consumer group's session timeout: how soon a dead member's partitions move (default 30 s). */
+  sessionTimeoutMs?: number;
   /**
    * Called after each committed batch with the commit-to-raw latency of every change in it (milliseconds, now
    * minus source commit time): the end-to-end benchmark's exact figures, next to the metric's buckets.
@@ -39,49 +53,68 @@ export interface RawSinkOptions {
 }
 
 interface CapturedTopic {
+  topic: string;
   connector: ConnectorDefinition;
   shape: RawTableShape;
+  columnNames: ReadonlySet<string>;
   decoder: ChangeDecoder;
+  /** Writer schemas already reconciled with the raw table: their verdict (`undefined` reason = compatible). */
+  schemas: Map<number, { reason: string | undefined }>;
+  paused: PausedTable | undefined;
 }
 
-export const deadLetterTopic = (topic: string) => `${topic}.dlq`;
+type Message = KafkaMessage;
 
 export class RawSink {
   private readonly topics = new Map<string, CapturedTopic>();
+  private readonly assignment = new Map<string, number[]>();
   private consumer: Consumer | undefined;
   private admin: Admin | undefined;
-  private deadLetters: Producer | undefined;
+  private deadLetters: DeadLetters | undefined;
+  private pausedPoll: NodeJS.Timeout | undefined;
+  private polling = false;
 
   constructor(private readonly options: RawSinkOptions) {}
 
   /** Loads the raw tables, joins the group and consumes until `stop`. */
   async start(): Promise<void> {
-    const { kafka, pool, connectors, registry, groupId, logger } = this.options;
-    const client = await pool.connect();
-    try {
-      for (const connector of connectors.connectors) {
-        const shape = await loadTableShape(client, connector);
-        this.topics.set(connectors.topicOf(connector), {
-          connector,
-          shape,
-          decoder: new ChangeDecoder(registry, shape.conflictColumns),
-        });
-      }
-    } finally {
-      client.release();
+    const { kafka, connectors, registry, groupId, logger } = this.options;
+    for (const connector of connectors.connectors) {
+      const topic = connectors.topicOf(connector);
+      const captured: CapturedTopic = {
+        topic,
+        connector,
+        shape: undefined as unknown as RawTableShape,
+        columnNames: new Set(),
+        decoder: undefined as unknown as ChangeDecoder,
+        schemas: new Map(),
+        paused: undefined,
+      };
+      await this.reloadShape(captured);
+      captured.decoder = new ChangeDecoder(registry, {
+        conflictColumns: captured.shape.conflictColumns,
+        rawColumns: () => captured.columnNames,
+        transform: connector.transform,
+      });
+      this.topics.set(topic, captured);
     }
     this.admin = kafka.admin();
     await this.admin.connect();
-    await this.ensureDeadLetterTopics();
-    this.deadLetters = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
+    this.deadLetters = new DeadLetters(kafka);
+    await this.deadLetters.open(this.admin, [...this.topics.keys()]);
+    const sessionTimeout = this.options.sessionTimeoutMs ?? 30_000;
+    const consumer = kafka.consumer({
+      groupId,
       allowAutoTopicCreation: false,
+      sessionTimeout,
+      heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
     });
-    await this.deadLetters.connect();
-    const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.assignment.clear();
+      for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+        this.assignment.set(topic, partitions);
+      }
       void this.seekToStoredOffsets(payload.memberAssignment).catch((error: unknown) =>
         logger.error(
           { err: error },
@@ -103,35 +136,26 @@ export class RawSink {
           throw error;
         }),
     });
+    await this.syncPausedTables();
+    this.pausedPoll = setInterval(() => void this.syncPausedTables(), this.options.pausedPollMs ?? 10_000);
     logger.info({ groupId, topics: [...this.topics.keys()] }, 'raw sink consuming');
   }
 
-  /** One dead-letter topic per captured topic: a single partition, kept long enough for someone to look. */
-  private async ensureDeadLetterTopics(): Promise<void> {
-    const admin = this.admin as Admin;
-    const existing = new Set(await admin.listTopics());
-    const missing = [...this.topics.keys()].map(deadLetterTopic).filter((topic) => !existing.has(topic));
-    if (missing.length === 0) return;
-    await admin
-      .createTopics({
-        waitForLeaders: true,
-        topics: missing.map((topic) => ({
-          topic,
-          numPartitions: 1,
-          configEntries: [{ name: 'retention.ms', value: String(30 * 24 * 3600 * 1000) }],
-        })),
-      })
-      .catch(async (error: unknown) => {
-        // Another replica may have created them meanwhile.
-        const now = new Set(await admin.listTopics());
-        if (missing.some((topic) => !now.has(topic))) throw error;
-      });
+  async stop(): Promise<void> {
+    clearInterval(this.pausedPoll);
+    await this.consumer?.disconnect().catch(() => undefined);
+    await this.deadLetters?.close();
+    await this.admin?.disconnect().catch(() => undefined);
   }
 
-  async stop(): Promise<void> {
-    await this.consumer?.disconnect().catch(() => undefined);
-    await this.deadLetters?.disconnect().catch(() => undefined);
-    await this.admin?.disconnect().catch(() => undefined);
+  private async reloadShape(captured: CapturedTopic): Promise<void> {
+    const client = await this.options.pool.connect();
+    try {
+      captured.shape = await loadTableShape(client, captured.connector);
+    } finally {
+      client.release();
+    }
+    captured.columnNames = new Set(captured.shape.columns.map((column) => column.name));
   }
 
   private async storedOffsets(topic: string, partitions: readonly number[]): Promise<Map<number, bigint>> {
@@ -163,28 +187,42 @@ export class RawSink {
     isStale,
   }: EachBatchPayload): Promise<void> {
     const captured = this.topics.get(batch.topic);
-    if (!captured || batch.messages.length === 0 || !isRunning() || isStale()) return;
+    if (!captured || captured.paused || batch.messages.length === 0 || !isRunning() || isStale()) return;
     const started = performance.now();
     const next = (await this.storedOffsets(batch.topic, [batch.partition])).get(batch.partition) ?? 0n;
     const changes: TableChange[] = [];
+    const letters: DeadLetter[] = [];
+    const byOffset = new Map<bigint, Message>();
+    let skipped = 0;
+    let pause: { schemaId: number; reason: string } | undefined;
+    let applied: Message | undefined; // the last message this batch settles (applied, skipped or dead-lettered)
     for (const message of batch.messages) {
       const offset = BigInt(message.offset);
       if (offset < next) continue; // applied already (a redelivery before the seek took effect)
+      byOffset.set(offset, message);
       try {
         const decoded = await captured.decoder.decode({
           partition: batch.partition,
           offset,
           value: message.value,
         });
+        if (decoded.kind !== 'tombstone') {
+          const reason = await this.reconcileSchema(captured, decoded.schemaId);
+          if (reason !== undefined) {
+            pause = { schemaId: decoded.schemaId, reason };
+            break; // this message and the rest of the partition wait for the migration
+          }
+        }
         if (decoded.kind === 'change') changes.push(decoded.change);
+        if (decoded.kind === 'skipped') skipped++;
       } catch (error) {
         if (classifyError(error) !== 'dead-letter') throw error;
-        await this.deadLetter(batch.topic, batch.partition, message, error as PipelineError);
+        letters.push(this.letterOf(batch.topic, batch.partition, message, error as PipelineError));
       }
+      applied = message;
     }
-    const last = batch.messages.at(-1) as (typeof batch.messages)[number];
-    const nextOffset = BigInt(last.offset) + 1n;
-    if (nextOffset > next) {
+    if (applied && BigInt(applied.offset) + 1n > next) {
+      const nextOffset = BigInt(applied.offset) + 1n;
       const client = await this.options.pool.connect();
       try {
         await applyBatch(
@@ -192,26 +230,157 @@ export class RawSink {
           this.options.groupId,
           [{ shape: captured.shape, truncate: captured.connector.destination.truncate ?? 'apply', changes }],
           [{ topic: batch.topic, partition: batch.partition, nextOffset }],
+          {
+            beforeCommit: (rejected) =>
+              this.sendDeadLetters([...letters, ...this.rejectedLetters(batch, rejected, byOffset)]),
+          },
         );
       } finally {
         client.release();
       }
+      resolveOffset(applied.offset);
+      await this.consumer?.commitOffsets([
+        { topic: batch.topic, partition: batch.partition, offset: String(nextOffset) },
+      ]);
+      this.observe(captured, changes, skipped, batch, applied, nextOffset, started);
     }
-    resolveOffset(last.offset);
-    await this.consumer?.commitOffsets([
-      { topic: batch.topic, partition: batch.partition, offset: String(nextOffset) },
-    ]);
     await heartbeat();
-    this.observe(captured, changes, batch.highWatermark, nextOffset, batch.topic, batch.partition, started);
+    if (pause) await this.pauseTable(captured, pause.schemaId, pause.reason);
+  }
+
+  /**
+   * A writer schema's first message: add the columns it brings, or say why the raw table cannot take it. The
+   * shape is reloaded before concluding "incompatible": another replica or a migration may have fixed it.
+   */
+  private async reconcileSchema(captured: CapturedTopic, schemaId: number): Promise<string | undefined> {
+    const known = captured.schemas.get(schemaId);
+    if (known) return known.reason;
+    if (captured.connector.transform) {
+      captured.schemas.set(schemaId, { reason: undefined });
+      return undefined;
+    }
+    const columns = await captured.decoder.columnsOf(schemaId);
+    let verdict = reconcile(captured.shape, columns);
+    if (verdict.kind === 'incompatible' || verdict.add.length > 0) {
+      await this.reloadShape(captured);
+      verdict = reconcile(captured.shape, columns);
+    }
+    if (verdict.kind === 'compatible' && verdict.add.length > 0) {
+      await addColumns(this.options.pool, captured.shape.table, verdict.add);
+      await this.reloadShape(captured);
+      this.options.metrics.columnsAdded.inc({ table: captured.connector.name }, verdict.add.length);
+      this.options.logger.info(
+        {
+          table: captured.shape.table,
+          schemaId,
+          columns: verdict.add.map((column) => `${column.name} ${column.sqlType}`),
+        },
+        'column(s) added at the source: added to the raw table',
+      );
+    }
+    const reason = verdict.kind === 'incompatible' ? verdict.reason : undefined;
+    captured.schemas.set(schemaId, { reason });
+    return reason;
+  }
+
+  private async pauseTable(captured: CapturedTopic, schemaId: number, reason: string): Promise<void> {
+    const paused: PausedTable = { topic: captured.topic, rawTable: captured.shape.table, reason, schemaId };
+    captured.paused = paused;
+    this.consumer?.pause([{ topic: captured.topic }]);
+    this.options.metrics.tablePaused.set({ table: captured.connector.name }, 1);
+    this.options.logger.error(
+      { table: captured.shape.table, topic: captured.topic, schemaId, reason },
+      'incompatible schema change: the table is paused (other tables go on); fix the raw table and it resumes by itself',
+    );
+    await markPaused(this.options.pool, paused);
+  }
+
+  /**
+   * Follows cdc.table_state: pauses what another replica or an operator paused, checks the cause of a pause
+   * again (has the raw table been migrated?) and resumes what is no longer paused. Never throws: a failed poll
+   * is logged and the next one tries again.
+   */
+  private async syncPausedTables(): Promise<void> {
+    if (this.polling || !this.consumer) return;
+    this.polling = true;
+    try {
+      const rows = new Map(
+        (await pausedTables(this.options.pool, [...this.topics.keys()])).map((row) => [row.topic, row]),
+      );
+      for (const captured of this.topics.values()) {
+        const row = rows.get(captured.topic);
+        if (row && !captured.paused) {
+          captured.paused = row;
+          this.consumer.pause([{ topic: captured.topic }]);
+          this.options.metrics.tablePaused.set({ table: captured.connector.name }, 1);
+          this.options.logger.warn(
+            { table: row.rawTable, reason: row.reason },
+            'table paused (cdc.table_state)',
+          );
+        } else if (row && row.schemaId !== undefined) {
+          captured.schemas.delete(row.schemaId);
+          if ((await this.reconcileSchema(captured, row.schemaId)) === undefined) {
+            await markActive(this.options.pool, captured.topic, captured.shape.table);
+            await this.resumeTable(captured);
+          }
+        } else if (!row && captured.paused) {
+          await this.resumeTable(captured);
+        }
+      }
+    } catch (error) {
+      this.options.logger.warn(
+        { err: error },
+        'could not check paused tables; trying again at the next poll',
+      );
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  /** Back to the stored cursor first (the fetcher's position may be past it), then fetching again. */
+  private async resumeTable(captured: CapturedTopic): Promise<void> {
+    const partitions = this.assignment.get(captured.topic) ?? [];
+    if (partitions.length > 0) await this.seekToStoredOffsets({ [captured.topic]: partitions });
+    captured.paused = undefined;
+    this.consumer?.resume([{ topic: captured.topic }]);
+    this.options.metrics.tablePaused.set({ table: captured.connector.name }, 0);
+    this.options.logger.info({ table: captured.shape.table }, 'table resumed');
+  }
+
+  private letterOf(topic: string, partition: number, message: Message, error: PipelineError): DeadLetter {
+    return { topic, partition, offset: message.offset, key: message.key, value: message.value, error };
+  }
+
+  private rejectedLetters(
+    batch: EachBatchPayload['batch'],
+    rejected: readonly RejectedRow[],
+    byOffset: ReadonlyMap<bigint, Message>,
+  ): DeadLetter[] {
+    return rejected.map(({ row, error }) =>
+      this.letterOf(batch.topic, batch.partition, byOffset.get(row.offset) as Message, error),
+    );
+  }
+
+  private async sendDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    await this.deadLetters?.send(letters);
+    for (const letter of letters) {
+      this.options.metrics.deadLetters.inc({ topic: letter.topic, code: letter.error.code });
+      // The code and where it came from; the message may quote a value (row data), so it stays in the DLQ.
+      this.options.logger.warn(
+        { topic: letter.topic, partition: letter.partition, offset: letter.offset, code: letter.error.code },
+        'poison message sent to the dead-letter topic',
+      );
+    }
   }
 
   private observe(
     captured: CapturedTopic,
     changes: readonly TableChange[],
-    highWatermark: string,
+    skipped: number,
+    batch: EachBatchPayload['batch'],
+    last: Message,
     nextOffset: bigint,
-    topic: string,
-    partition: number,
     started: number,
   ): void {
     const { metrics } = this.options;
@@ -223,41 +392,12 @@ export class RawSink {
       metrics.commitToRawSeconds.observe(latencyMs / 1000);
       latenciesMs.push(latencyMs);
     }
+    if (skipped > 0) metrics.skipped.inc({ table: captured.connector.name }, skipped);
     this.options.onApplied?.({ table: captured.connector.name, latenciesMs });
     metrics.batchSeconds.observe((performance.now() - started) / 1000);
-    metrics.lagMessages.set(
-      { topic, partition: String(partition) },
-      Math.max(0, Number(BigInt(highWatermark) - nextOffset)),
-    );
-  }
-
-  private async deadLetter(
-    topic: string,
-    partition: number,
-    message: EachBatchPayload['batch']['messages'][number],
-    error: PipelineError,
-  ): Promise<void> {
-    await this.deadLetters?.send({
-      topic: deadLetterTopic(topic),
-      acks: -1,
-      messages: [
-        {
-          key: message.key,
-          value: message.value,
-          headers: {
-            'cdc-error-code': error.code,
-            'cdc-error-message': error.message,
-            'cdc-original-topic': topic,
-            'cdc-original-partition': String(partition),
-            'cdc-original-offset': message.offset,
-          },
-        },
-      ],
-    });
-    this.options.metrics.deadLetters.inc({ topic, code: error.code });
-    this.options.logger.warn(
-      { topic, partition, offset: message.offset, code: error.code, err: error },
-      'poison message sent to the dead-letter topic',
-    );
+    const labels = { topic: batch.topic, partition: String(batch.partition) };
+    const behind = Math.max(0, Number(BigInt(batch.highWatermark) - nextOffset));
+    metrics.lagMessages.set(labels, behind);
+    metrics.lagSeconds.set(labels, behind > 0 ? Math.max(0, now - Number(last.timestamp)) / 1000 : 0);
   }
 }

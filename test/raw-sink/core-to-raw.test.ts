@@ -114,7 +114,10 @@ describe('core to raw, every type', () => {
     );
     const shape: RawTableShape = { table: 'every_type', columns, conflictColumns: ['id'], deletes: 'soft' };
 
-    const decoder = new ChangeDecoder(registry, ['id']);
+    const decoder = new ChangeDecoder(registry, {
+      conflictColumns: ['id'],
+      rawColumns: () => new Set(columns.map((column) => column.name)),
+    });
     const apply = async () => {
       // Small batches, so that coalescing and the cursor are exercised across several transactions.
       for (let start = 0; start < messages.length; start += 3) {

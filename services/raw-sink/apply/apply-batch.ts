@@ -2,9 +2,15 @@
  * Writes one consumed batch in one analytics transaction: every table's coalesced changes, then the next
  * offset of every partition in the cursor table. Either all of it commits or none of it does, so a crash at
  * any point leaves the rows and the cursor agreeing, and the batch is simply consumed again.
+ *
+ * A row the raw table rejects (a constraint or a value out of its column's range: SQLSTATE classes 23 and 22)
+ * must not stop the partition: the merge runs under a savepoint, and when it fails for such a reason the rows
+ * are split in halves until the rejected ones are alone. They are handed to `onRejected` (the dead-letter
+ * topic) before the commit, so a crash in between replays the batch rather than losing them.
  */
 import type pg from 'pg';
 import { formatTimestampMicros } from '../../../lib/avro/index.ts';
+import { classifyError, PipelineError } from '../../../lib/errors/index.ts';
 import { formatLsn } from '../../../lib/postgres/index.ts';
 import { unchanged } from '../values/pg-text.ts';
 import { coalesce, type RowChange, type TableChange } from './coalesce.ts';
@@ -26,6 +32,68 @@ export interface PartitionCursor {
 export interface AppliedCounts {
   rows: number;
   truncates: number;
+  rejected: number;
+}
+
+/** A row version the raw table refused, with PostgreSQL's reason (CONSTRAINT_VIOLATION). */
+export interface RejectedRow {
+  table: string;
+  row: RowChange;
+  error: PipelineError;
+}
+
+export interface ApplyOptions {
+  /**
+   * Called inside the transaction, just before COMMIT, with the rejected rows (possibly none): where they are
+   * parked durably. Throwing rolls everything back, cursor included.
+   */
+  beforeCommit?: (rejected: readonly RejectedRow[]) => Promise<void>;
+}
+
+function rejection(table: string, error: unknown): PipelineError {
+  const { code, constraint, column, message } = error as {
+    code?: string;
+    constraint?: string;
+    column?: string;
+    message?: string;
+  };
+  return new PipelineError(
+    'CONSTRAINT_VIOLATION',
+    `analytics_raw.${table} rejected the row (SQLSTATE ${code}${constraint ? `, constraint ${constraint}` : ''}${column ? `, column ${column}` : ''}): ${message ?? ''}`,
+    { cause: error, details: { sqlState: code, constraint, column } },
+  );
+}
+
+/** One merge under a savepoint; on a row-level rejection, halves until each rejected row is alone. */
+async function mergeIsolating(
+  client: pg.ClientBase,
+  table: TableBatch,
+  rows: readonly RowChange[],
+  rejected: RejectedRow[],
+): Promise<number> {
+  await client.query('SAVEPOINT cdc_rows');
+  try {
+    await client.query(statementsOf(table.shape).merge, parameters(table.shape, rows));
+    await client.query('RELEASE SAVEPOINT cdc_rows');
+    return rows.length;
+  } catch (error) {
+    if (classifyError(error) !== 'dead-letter') throw error;
+    await client.query('ROLLBACK TO SAVEPOINT cdc_rows');
+    await client.query('RELEASE SAVEPOINT cdc_rows');
+    if (rows.length === 1) {
+      rejected.push({
+        table: table.shape.table,
+        row: rows[0] as RowChange,
+        error: rejection(table.shape.table, error),
+      });
+      return 0;
+    }
+    const half = Math.ceil(rows.length / 2);
+    return (
+      (await mergeIsolating(client, table, rows.slice(0, half), rejected)) +
+      (await mergeIsolating(client, table, rows.slice(half), rejected))
+    );
+  }
 }
 
 const statements = new WeakMap<RawTableShape, { merge: string; truncate: string }>();
@@ -71,16 +139,17 @@ export async function applyBatch(
   consumerGroup: string,
   tables: readonly TableBatch[],
   cursors: readonly PartitionCursor[],
+  options: ApplyOptions = {},
 ): Promise<AppliedCounts> {
-  const counts: AppliedCounts = { rows: 0, truncates: 0 };
+  const counts: AppliedCounts = { rows: 0, truncates: 0, rejected: 0 };
+  const rejected: RejectedRow[] = [];
   await client.query('BEGIN');
   try {
     for (const table of tables) {
       const sql = statementsOf(table.shape);
       for (const segment of coalesce(table.changes)) {
         if (segment.kind === 'rows') {
-          await client.query(sql.merge, parameters(table.shape, segment.rows));
-          counts.rows += segment.rows.length;
+          counts.rows += await mergeIsolating(client, table, segment.rows, rejected);
           continue;
         }
         counts.truncates++;
@@ -111,6 +180,9 @@ export async function applyBatch(
         ],
       );
     }
+    if (rejected.length > 0 && !options.beforeCommit) throw (rejected[0] as RejectedRow).error;
+    await options.beforeCommit?.(rejected);
+    counts.rejected = rejected.length;
     await client.query('COMMIT');
     return counts;
   } catch (error) {

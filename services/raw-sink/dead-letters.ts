@@ -1,0 +1,89 @@
+/**
+ * The dead-letter topics: `<topic>.dlq`, one per captured topic, where a message that can never be applied as
+ * it is goes with headers naming the cause and where it came from (the `cdc dlq` commands read them back).
+ * The original key and value bytes are kept as they were, so a replay after a fix is the same message.
+ */
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { PipelineError } from '../../lib/errors/index.ts';
+import { deadLetterHeaders, deadLetterTopic } from '../../lib/kafka/dead-letters.ts';
+
+export { deadLetterTopic };
+
+/** Long enough for someone to look after a holiday. */
+const retentionMs = 30 * 24 * 3600 * 1000;
+
+export interface DeadLetter {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  error: PipelineError;
+}
+
+export class DeadLetters {
+  private producer: Producer | undefined;
+
+  constructor(private readonly kafka: Kafka) {}
+
+  /** Creates the missing dead-letter topics (one partition each) and connects the producer. */
+  async open(admin: Admin, topics: readonly string[]): Promise<void> {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.map(deadLetterTopic).filter((topic) => !existing.has(topic));
+    if (missing.length > 0) {
+      await admin
+        .createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({
+            topic,
+            numPartitions: 1,
+            configEntries: [{ name: 'retention.ms', value: String(retentionMs) }],
+          })),
+        })
+        .catch(async (error: unknown) => {
+          // Another replica may have created them meanwhile.
+          const now = new Set(await admin.listTopics());
+          if (missing.some((topic) => !now.has(topic))) throw error;
+        });
+    }
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
+    await this.producer.connect();
+  }
+
+  /** Acknowledged by every in-sync replica before it returns: the caller moves the cursor past them next. */
+  async send(letters: readonly DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    if (!this.producer) throw new Error('DeadLetters.send before open');
+    const byTopic = new Map<string, DeadLetter[]>();
+    for (const letter of letters) {
+      const list = byTopic.get(letter.topic) ?? [];
+      list.push(letter);
+      byTopic.set(letter.topic, list);
+    }
+    await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, list]) => ({
+        topic: deadLetterTopic(topic),
+        messages: list.map((letter) => ({
+          key: letter.key,
+          value: letter.value,
+          headers: {
+            [deadLetterHeaders.errorCode]: letter.error.code,
+            [deadLetterHeaders.errorMessage]: letter.error.message.slice(0, 2000),
+            [deadLetterHeaders.originalTopic]: letter.topic,
+            [deadLetterHeaders.originalPartition]: String(letter.partition),
+            [deadLetterHeaders.originalOffset]: letter.offset,
+          },
+        })),
+      })),
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.producer?.disconnect().catch(() => undefined);
+  }
+}
