@@ -227,11 +227,15 @@ export const sinkSection = z
     // How long the group waits for a silent member before giving its partitions to the others (the broker
     // accepts 6 s to 5 min by default). Shorter: faster takeover after a crash; longer: fewer false alarms.
     SINK_SESSION_TIMEOUT_MS: positiveInt.min(6_000).max(300_000).default(30_000),
+    // Messages per analytics transaction: large enough to amortise the commit, small enough that a slice
+    // finishes well within the session timeout (a heartbeat goes out between slices).
+    SINK_MAX_BATCH_MESSAGES: positiveInt.max(100_000).default(2_000),
   })
   .transform((env) => ({
     groupId: env.SINK_GROUP_ID,
     pausedPollMs: env.SINK_PAUSED_POLL_MS,
     sessionTimeoutMs: env.SINK_SESSION_TIMEOUT_MS,
+    maxBatchMessages: env.SINK_MAX_BATCH_MESSAGES,
   }));
 
 /** Who runs an operator command, for the audit trail (cdc.operator_actions); the OS user when unset. */

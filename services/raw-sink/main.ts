@@ -34,6 +34,7 @@ await runMain('raw-sink', async () => {
     metrics: createSinkMetrics(registry),
     pausedPollMs: config.sink.pausedPollMs,
     sessionTimeoutMs: config.sink.sessionTimeoutMs,
+    maxBatchMessages: config.sink.maxBatchMessages,
   });
   let state: 'starting' | 'consuming' | 'stopping' = 'starting';
   const ops = await startOpsServer({

@@ -43,6 +43,8 @@ export interface RawSinkOptions {
   metrics: SinkMetrics;
   /** How often paused tables are read from cdc.table_state and their cause checked again (default 10 s). */
   pausedPollMs?: number;
+  /** Messages applied per transaction (a fetched batch is split); default 2,000. */
+  maxBatchMessages?: number;
   /** The consumer group's session timeout: how soon a dead member's partitions move (default 30 s). */
   sessionTimeoutMs?: number;
   /**
@@ -179,6 +181,11 @@ export class RawSink {
     }
   }
 
+  /**
+   * A fetched batch is applied in slices of at most `maxBatchMessages`, each its own transaction with its
+   * cursor, with a heartbeat between them: a slow database (or a large fetch) must not outlast the session
+   * timeout, or the group would give the partition away while its batch is still being written.
+   */
   private async handleBatch({
     batch,
     resolveOffset,
@@ -187,7 +194,66 @@ export class RawSink {
     isStale,
   }: EachBatchPayload): Promise<void> {
     const captured = this.topics.get(batch.topic);
-    if (!captured || captured.paused || batch.messages.length === 0 || !isRunning() || isStale()) return;
+    const size = this.options.maxBatchMessages ?? 2_000;
+    for (let start = 0; start < batch.messages.length; start += size) {
+      if (!captured || captured.paused || !isRunning() || isStale()) return;
+      const slice = batch.messages.slice(start, start + size);
+      const settled = await this.retryingTransient(
+        () => this.applySlice(captured, batch, slice),
+        { heartbeat, isRunning, isStale },
+        batch,
+      );
+      if (settled) {
+        resolveOffset(settled.offset);
+        await this.consumer
+          ?.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: String(BigInt(settled.offset) + 1n) },
+          ])
+          // The database holds the truth; Kafka's copy is for lag tools, and the next commit catches up.
+          .catch((error: unknown) =>
+            this.options.logger.warn({ err: error, topic: batch.topic }, 'could not commit offsets to Kafka'),
+          );
+      }
+      await heartbeat();
+    }
+  }
+
+  /**
+   * A transient failure (the analytics database or the registry away) is retried here with backoff, with a
+   * heartbeat between attempts so the group keeps the partition: the slice is applied again from the stored
+   * cursor, nothing is skipped. Bounded: after a few minutes the error goes up, kafkajs restarts the consumer
+   * and the wait goes on from the stored cursor.
+   */
+  private async retryingTransient<T>(
+    work: () => Promise<T>,
+    control: Pick<EachBatchPayload, 'heartbeat' | 'isRunning' | 'isStale'>,
+    batch: EachBatchPayload['batch'],
+  ): Promise<T> {
+    const deadline = Date.now() + 180_000;
+    let delayMs = 250;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        if (classifyError(error) !== 'retry' || Date.now() > deadline) throw error;
+        if (!control.isRunning() || control.isStale()) throw error;
+        this.options.logger.warn(
+          { err: error, topic: batch.topic, partition: batch.partition, attempt, delayMs },
+          'transient failure; the slice is applied again after a pause',
+        );
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        delayMs = Math.min(delayMs * 2, 10_000);
+        await control.heartbeat();
+      }
+    }
+  }
+
+  /** Decodes and applies one slice; returns the last message it settled (applied, skipped or dead-lettered). */
+  private async applySlice(
+    captured: CapturedTopic,
+    batch: EachBatchPayload['batch'],
+    messages: readonly Message[],
+  ): Promise<Message | undefined> {
     const started = performance.now();
     const next = (await this.storedOffsets(batch.topic, [batch.partition])).get(batch.partition) ?? 0n;
     const changes: TableChange[] = [];
@@ -195,8 +261,8 @@ export class RawSink {
     const byOffset = new Map<bigint, Message>();
     let skipped = 0;
     let pause: { schemaId: number; reason: string } | undefined;
-    let applied: Message | undefined; // the last message this batch settles (applied, skipped or dead-lettered)
-    for (const message of batch.messages) {
+    let settled: Message | undefined;
+    for (const message of messages) {
       const offset = BigInt(message.offset);
       if (offset < next) continue; // applied already (a redelivery before the seek took effect)
       byOffset.set(offset, message);
@@ -219,10 +285,10 @@ export class RawSink {
         if (classifyError(error) !== 'dead-letter') throw error;
         letters.push(this.letterOf(batch.topic, batch.partition, message, error as PipelineError));
       }
-      applied = message;
+      settled = message;
     }
-    if (applied && BigInt(applied.offset) + 1n > next) {
-      const nextOffset = BigInt(applied.offset) + 1n;
+    if (settled) {
+      const nextOffset = BigInt(settled.offset) + 1n;
       const client = await this.options.pool.connect();
       try {
         await applyBatch(
@@ -238,14 +304,10 @@ export class RawSink {
       } finally {
         client.release();
       }
-      resolveOffset(applied.offset);
-      await this.consumer?.commitOffsets([
-        { topic: batch.topic, partition: batch.partition, offset: String(nextOffset) },
-      ]);
-      this.observe(captured, changes, skipped, batch, applied, nextOffset, started);
+      this.observe(captured, changes, skipped, batch, settled, nextOffset, started);
     }
-    await heartbeat();
     if (pause) await this.pauseTable(captured, pause.schemaId, pause.reason);
+    return settled;
   }
 
   /**

@@ -1,47 +1,19 @@
-/**
- * `cdc snapshot <table>` against a running reader: the request goes through the WAL, the reader copies the
- * table in chunks while streaming, and the command follows the progress to the end (exit 0). A table no
- * connector captures is a usage error (exit 64) naming the table.
- */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../scripts/stack/topology.ts';
 import { ReaderFixture } from '../reader/support/reader-fixture.ts';
+import { type CliResult, runCdc } from '../support/cdc-cli.ts';
 
 const fixture = new ReaderFixture();
 
-function cdc(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    // node with the tsx loader (not the tsx CLI, whose own node child a kill would leave running).
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(repoRoot, 'services/ops/cli/main.ts'), 'snapshot', ...args],
-      {
-        cwd: repoRoot,
-        env: {
-          ...process.env,
-          DATABASE_URL_CORE: fixture.database.url('DATABASE_URL_CORE'),
-          KAFKA_TOPIC_PREFIX: fixture.prefix,
-          CDC_SLOT_NAME: fixture.slot,
-        },
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function cdc(args: string[]): Promise<CliResult> {
+  return runCdc(
+    ['snapshot', ...args],
+    {
+      DATABASE_URL_CORE: fixture.database.url('DATABASE_URL_CORE'),
+      KAFKA_TOPIC_PREFIX: fixture.prefix,
+      CDC_SLOT_NAME: fixture.slot,
+    },
+    120_000,
+  );
 }
 
 describe('cdc snapshot', () => {

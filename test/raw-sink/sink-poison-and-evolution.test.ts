@@ -14,6 +14,7 @@ import { deadLetterHeaders } from '../../lib/kafka/dead-letters.ts';
 import { createSinkMetrics } from '../../services/raw-sink/metrics.ts';
 import { deadLetterTopic } from '../../services/raw-sink/sink.ts';
 import { ReaderFixture } from '../reader/support/reader-fixture.ts';
+import { runCdc } from '../support/cdc-cli.ts';
 import { uniqueName } from '../support/names.ts';
 import { SinkFixture, waitFor } from './support/sink-fixture.ts';
 
@@ -140,6 +141,27 @@ describe('raw sink: poison messages and schema changes', () => {
     expect(validation?.[deadLetterHeaders.errorMessage]).toContain('nonsense');
     expect(await metricValue('cdc_sink_skipped_total', { table: 'notes' })).toBe(1);
     expect(await metricValue('cdc_sink_dead_letters_total', {})).toBe(3);
+  }, 120_000);
+
+  it('replays a rejected row with cdc dlq replay once the raw table is fixed, and it lands', async () => {
+    await fixture.pool.query('ALTER TABLE analytics_raw.items DROP CONSTRAINT items_qty_not_negative');
+    const replay = await runCdc(
+      ['dlq', 'replay', '--topic', reader.topic('items'), '--code', 'CONSTRAINT_VIOLATION'],
+      {
+        DATABASE_URL_ANALYTICS: fixture.url,
+        KAFKA_TOPIC_PREFIX: reader.prefix,
+        SINK_GROUP_ID: fixture.groupId,
+        CDC_ACTOR: 'sink-test',
+        LOG_LEVEL: 'warn',
+      },
+    );
+    expect(replay.code, `${replay.stdout}\n${replay.stderr}`).toBe(0);
+    await waitFor(async () => {
+      const { rows } = await fixture.pool.query<{ qty: number }>(
+        'SELECT qty FROM analytics_raw.items WHERE id = 51',
+      );
+      return rows[0]?.qty === -1;
+    }, 'the replayed row lands');
   }, 120_000);
 
   it('adds a column added at the source to the raw table, with its values', async () => {

@@ -129,6 +129,13 @@ export class SinkFixture {
 
   async tearDown(): Promise<void> {
     for (const sink of this.sinks) await sink.stop().catch(() => undefined);
+    // Sessions of killed sink processes may linger; the owner role may not end them, their own role may.
+    await this.pool
+      ?.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND usename = current_user AND pid <> pg_backend_pid()`,
+      )
+      .catch(() => undefined);
     await this.pool?.end().catch(() => undefined);
     await this.analytics?.drop();
     const admin = this.kafka.admin();

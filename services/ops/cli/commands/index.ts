@@ -1,7 +1,13 @@
 /** Every `cdc` sub-command, in the order `cdc --help` lists them. */
 import type { Command } from '../command.ts';
+import { dlqCommand } from './dlq.ts';
 import { preflightCommand } from './preflight.ts';
 import { publicationCommand } from './publication.ts';
 import { snapshotCommand } from './snapshot.ts';
 
-export const commands: readonly Command[] = [preflightCommand, publicationCommand, snapshotCommand];
+export const commands: readonly Command[] = [
+  preflightCommand,
+  publicationCommand,
+  snapshotCommand,
+  dlqCommand,
+];

@@ -9,7 +9,7 @@ import { type Finding, hasFailures, runPreflight } from '../../../../lib/source/
 import { loadReaderSettings } from '../../../../lib/source/settings.ts';
 import type { Command } from '../command.ts';
 import { parseOptions } from '../command.ts';
-import { withCoreConnection } from '../core-connection.ts';
+import { withDatabaseConnection } from '../database-connection.ts';
 import { formatFindings, summarise } from '../findings-table.ts';
 
 export const preflightCommand: Command = {
@@ -42,7 +42,7 @@ Exit codes: 0 no failure, 1 a check failed, 2 invalid configuration, 64 bad argu
     };
     let findings: Finding[];
     try {
-      findings = await withCoreConnection(config.coreDatabase.url, 'preflight', (client) =>
+      findings = await withDatabaseConnection(config.coreDatabase.url, 'preflight', (client) =>
         runPreflight(client, expectations),
       );
     } catch (error) {

@@ -9,7 +9,7 @@ import { planPublicationSync, syncPublication } from '../../../../lib/source/pub
 import { loadReaderSettings } from '../../../../lib/source/settings.ts';
 import type { Command } from '../command.ts';
 import { parseOptions } from '../command.ts';
-import { withCoreConnection } from '../core-connection.ts';
+import { withDatabaseConnection } from '../database-connection.ts';
 
 export const publicationCommand: Command = {
   name: 'publication',
@@ -35,7 +35,7 @@ Exit codes: 0 in sync or applied, 1 failed, 2 invalid configuration, 64 bad argu
     const settings = loadReaderSettings();
     const target = { publication: settings.publicationName, connectors: allConnectors };
     if (options.apply) {
-      const result = await withCoreConnection(url, 'publication', (client) =>
+      const result = await withDatabaseConnection(url, 'publication', (client) =>
         syncPublication(client, target),
       );
       output.stdout(
@@ -45,7 +45,7 @@ Exit codes: 0 in sync or applied, 1 failed, 2 invalid configuration, 64 bad argu
       );
       return 0;
     }
-    const { plan, desired } = await withCoreConnection(url, 'publication', (client) =>
+    const { plan, desired } = await withDatabaseConnection(url, 'publication', (client) =>
       planPublicationSync(client, target),
     );
     if (desired.problems.length > 0) {

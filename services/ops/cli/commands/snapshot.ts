@@ -12,7 +12,7 @@ import { configure } from '../../../../lib/runtime/index.ts';
 import { stateTopic, tableSnapshotKey } from '../../../../lib/source/reader-state.ts';
 import { emitSnapshotSignal } from '../../../../lib/source/signals.ts';
 import type { Command } from '../command.ts';
-import { withCoreConnection } from '../core-connection.ts';
+import { withDatabaseConnection } from '../database-connection.ts';
 import { followSnapshotState, renderProgress } from '../snapshot-progress.ts';
 
 const help = `Usage: cdc snapshot <table> [--no-wait] [--timeout <seconds>]
@@ -77,7 +77,7 @@ export const snapshotCommand: Command = {
       );
     }
     const id = `cli-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-    const lsn = await withCoreConnection(config.coreDatabase.url, 'snapshot', (client) =>
+    const lsn = await withDatabaseConnection(config.coreDatabase.url, 'snapshot', (client) =>
       emitSnapshotSignal(client, { type: 'snapshot', table: connector.name, id }),
     );
     output.stdout(`Requested an incremental snapshot of ${connector.name} (request ${id}, WAL ${lsn}).\n`);

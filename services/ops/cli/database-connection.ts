@@ -1,10 +1,11 @@
 /**
- * A short-lived connection for one CLI command. Connection failures are reported as what they are (the
- * database is unreachable or refuses the role), never with the URL, which carries a password.
+ * A short-lived connection for one CLI command (the core database for preflight, publication and snapshot; the
+ * analytics database for dlq). Connection failures are reported as what they are (the database is unreachable
+ * or refuses the role), never with the URL, which carries a password.
  */
 import pg from 'pg';
 
-export async function withCoreConnection<T>(
+export async function withDatabaseConnection<T>(
   url: string,
   command: string,
   work: (client: pg.Client) => Promise<T>,
