@@ -41,8 +41,8 @@ await runMain('raw-sink', async () => {
     registry,
     host: config.ops.host,
     port: config.ops.port ?? defaultOpsPort,
-    liveness: () => ({ ok: true, detail: state }),
-    readiness: () => ({ ok: state === 'consuming', detail: state }),
+    liveness: () => (state === 'consuming' ? sink.health() : { ok: true, detail: state }),
+    readiness: () => ({ ok: state === 'consuming' && sink.health().ok, detail: state }),
   });
   logger.info({ port: ops.port }, 'ops endpoints listening (/metrics, /healthz, /readyz)');
   const stopRequested = new Promise<string>((resolve) => {

@@ -75,6 +75,8 @@ export class RawSink {
   private deadLetters: DeadLetters | undefined;
   private pausedPoll: NodeJS.Timeout | undefined;
   private polling = false;
+  /** Set when kafkajs gave up on the consumer without restarting it: the process must be replaced. */
+  private crashed: Error | undefined;
 
   constructor(private readonly options: RawSinkOptions) {}
 
@@ -124,6 +126,11 @@ export class RawSink {
         ),
       );
     });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart) return; // kafkajs rejoins by itself, from the stored cursor (GROUP_JOIN seek)
+      this.crashed = payload.error;
+      logger.error({ err: payload.error }, 'the consumer stopped for good; liveness fails so it is replaced');
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.topics.keys()], fromBeginning: true });
     await consumer.run({
@@ -141,6 +148,13 @@ export class RawSink {
     await this.syncPausedTables();
     this.pausedPoll = setInterval(() => void this.syncPausedTables(), this.options.pausedPollMs ?? 10_000);
     logger.info({ groupId, topics: [...this.topics.keys()] }, 'raw sink consuming');
+  }
+
+  /** For /healthz: false once the consumer has stopped for good. */
+  health(): { ok: boolean; detail: string } {
+    return this.crashed
+      ? { ok: false, detail: `consumer stopped: ${this.crashed.message}` }
+      : { ok: true, detail: 'consuming' };
   }
 
   async stop(): Promise<void> {
