@@ -170,4 +170,60 @@ describe('applyBatch', () => {
     );
     expect(cursor.rows).toEqual([{ next_offset: '4' }]);
   });
+
+  it('isolates the rows the table rejects, lands the others, and hands the rejected ones over before the commit', async () => {
+    const rows = [
+      row('c', 20, { body: 'ok' }, 700n),
+      row('c', 21, { amount: 'not a number' }, 700n),
+      row('c', 22, { body: 'ok too' }, 700n),
+      row('c', 23, { amount: '1e999' }, 700n),
+      row('c', 24, { body: 'last' }, 700n),
+    ];
+    const handed: number[] = [];
+    const counts = await applyBatch(
+      client,
+      'isolating',
+      batch(soft, rows),
+      [{ topic: 'core.public.notes', partition: 0, nextOffset: 200n }],
+      {
+        beforeCommit: async (rejected) => {
+          for (const entry of rejected) {
+            expect(entry.error.code).toBe('CONSTRAINT_VIOLATION');
+            handed.push(Number(entry.row.values.id));
+          }
+        },
+      },
+    );
+    expect(handed.sort()).toEqual([21, 23]);
+    expect(counts).toMatchObject({ rows: 3, rejected: 2 });
+    const landed = (await contents()).map((entry) => entry.id).filter((id) => Number(id) >= 20);
+    expect(landed).toEqual(['20', '22', '24']);
+    const cursor = await client.query(
+      'SELECT next_offset::text FROM cdc.consumer_offsets WHERE consumer_group = $1',
+      ['isolating'],
+    );
+    expect(cursor.rows).toEqual([{ next_offset: '200' }]);
+  });
+
+  it('rolls back rows and cursor when the rejected rows cannot be parked', async () => {
+    const before = await contents();
+    await expect(
+      applyBatch(
+        client,
+        'parking',
+        batch(soft, [row('c', 30, { body: 'ok' }, 800n), row('c', 31, { amount: 'nope' }, 800n)]),
+        [{ topic: 'core.public.notes', partition: 0, nextOffset: 300n }],
+        {
+          beforeCommit: async () => {
+            throw new Error('dead-letter topic unavailable');
+          },
+        },
+      ),
+    ).rejects.toThrow(/unavailable/);
+    expect(await contents()).toEqual(before);
+    const cursor = await client.query('SELECT 1 FROM cdc.consumer_offsets WHERE consumer_group = $1', [
+      'parking',
+    ]);
+    expect(cursor.rows).toEqual([]);
+  });
 });
