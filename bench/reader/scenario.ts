@@ -3,13 +3,15 @@
  * same WAL with pgoutput (the decoding limit), in the same run on the same machine, and the reader's peak
  * memory while it streams one very large transaction.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { defineConnector } from '../../connectors/define.ts';
 import { syncPublication } from '../../lib/source/publication.ts';
-import { repoRoot } from '../../scripts/stack/topology.ts';
+import { runToCompletion } from '../support/children.ts';
+import { benchNodeFlags } from '../support/compiled.ts';
+import type { BenchEnv } from '../support/env.ts';
+import { removeKafkaArtefacts } from '../support/kafka.ts';
+import { currentLsn, dropDatabase, query, withDatabase } from '../support/postgres.ts';
 
 export interface ReaderBenchOptions {
   transactions: number;
@@ -17,12 +19,7 @@ export interface ReaderBenchOptions {
   largeTransactionRows: number;
 }
 
-interface Env {
-  ownerUrl: string;
-  readerUrl: string;
-  brokers: string[];
-  registryUrl: string;
-}
+type Env = Omit<BenchEnv, 'analyticsUrl'>;
 
 const table = 'bench_events';
 const ddl = `
@@ -46,30 +43,6 @@ const ddl = `
       COMMIT;
     END LOOP;
   END $$;`;
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-async function query<T extends pg.QueryResultRow>(
-  url: string,
-  sql: string,
-  values: unknown[] = [],
-): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-async function currentLsn(url: string): Promise<string> {
-  return (await query<{ lsn: string }>(url, 'SELECT pg_current_wal_lsn()::text AS lsn'))[0]?.lsn ?? '0/0';
-}
 
 function timed<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number }> {
   const started = performance.now();
@@ -113,33 +86,6 @@ function recvlogical(url: string, slot: string, publication: string, endLsn: str
   });
 }
 
-/**
- * The reader runs as production runs it: compiled JavaScript (`npm run build`, no tsx loader in the process)
- * with a heap cap, which keeps V8 from growing the heap just because the machine has memory to spare.
- * BENCH_NODE_FLAGS replaces the flags (e.g. "--max-old-space-size=160 --cpu-prof --cpu-prof-dir=/tmp/prof").
- */
-export const defaultReaderNodeFlags = '--max-old-space-size=160';
-
-function readerNodeFlags(): string[] {
-  return (process.env.BENCH_NODE_FLAGS ?? defaultReaderNodeFlags).split(' ').filter(Boolean);
-}
-
-let compiled: string | undefined;
-
-/** Compiles the project once per bench run (a few seconds) and returns the reader child's script. */
-function compiledChild(): string {
-  if (!compiled) {
-    const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
-    const build = spawnSync(process.execPath, [tsc, '-p', path.join(repoRoot, 'tsconfig.build.json')], {
-      cwd: repoRoot,
-      encoding: 'utf8',
-    });
-    if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
-    compiled = path.join(repoRoot, 'dist', 'bench', 'reader', 'child.js');
-  }
-  return compiled;
-}
-
 interface ChildResult {
   seconds: number;
   events: number;
@@ -165,14 +111,7 @@ function readerChild(
     brokers: env.brokers,
     registryUrl: env.registryUrl,
   };
-  const result = spawnSync(process.execPath, [...readerNodeFlags(), compiledChild()], {
-    env: { ...process.env, BENCH_READER: JSON.stringify(input) },
-    encoding: 'utf8',
-    maxBuffer: 16 * 1024 * 1024,
-    timeout: 30 * 60 * 1000,
-  });
-  if (result.status !== 0) throw new Error(`bench reader failed: ${result.stderr}`);
-  return JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as ChildResult;
+  return runToCompletion<ChildResult>('bench/reader/child.ts', 'BENCH_READER', input);
 }
 
 export async function runReaderBench(env: Env, options: ReaderBenchOptions) {
@@ -180,7 +119,6 @@ export async function runReaderBench(env: Env, options: ReaderBenchOptions) {
   const database = `bench_reader_${suffix}`;
   const prefix = `bench${suffix}`;
   const publication = 'bench_publication';
-  const admin = new Kafka({ clientId: 'bench', brokers: env.brokers, logLevel: logLevel.NOTHING }).admin();
   await query(env.ownerUrl, `CREATE DATABASE ${database}`);
   const ownerUrl = withDatabase(env.ownerUrl, database);
   const readerUrl = withDatabase(env.readerUrl, database);
@@ -227,7 +165,7 @@ export async function runReaderBench(env: Env, options: ReaderBenchOptions) {
       pgRecvlogical: { seconds: baselineSeconds, rowsPerSecond: rows / baselineSeconds },
       reader: {
         kafkaClient: process.env.BENCH_KAFKA_CLIENT ?? 'platformatic',
-        nodeFlags: readerNodeFlags().join(' '),
+        nodeFlags: benchNodeFlags().join(' '),
         seconds: ours.seconds,
         events: ours.events,
         rowsPerSecond: rows / ours.seconds,
@@ -246,10 +184,16 @@ export async function runReaderBench(env: Env, options: ReaderBenchOptions) {
     for (const slot of ['bench_ours', 'bench_recvlogical', 'bench_large']) {
       await query(readerUrl, 'SELECT pg_drop_replication_slot($1)', [slot]).catch(() => undefined);
     }
-    await query(env.ownerUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
-    await admin.connect();
-    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
-    if (topics.length > 0) await admin.deleteTopics({ topics }).catch(() => undefined);
-    await admin.disconnect();
+    await dropDatabase(env.ownerUrl, database);
+    // Both runs' topics (`<prefix>.…` and `<prefix>large.…`) and the subjects the reader registered for them.
+    for (const topicPrefix of [prefix, `${prefix}large`]) {
+      await removeKafkaArtefacts(
+        env.brokers,
+        env.registryUrl,
+        topicPrefix,
+        [],
+        [`${topicPrefix}.public.${table}`],
+      ).catch(() => undefined);
+    }
   }
 }

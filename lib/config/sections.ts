@@ -230,12 +230,15 @@ export const sinkSection = z
     // Messages per analytics transaction: large enough to amortise the commit, small enough that a slice
     // finishes well within the session timeout (a heartbeat goes out between slices).
     SINK_MAX_BATCH_MESSAGES: positiveInt.max(100_000).default(2_000),
+    // Partitions applied at once, each on its own analytics connection.
+    SINK_PARTITIONS_CONCURRENCY: positiveInt.max(64).default(3),
   })
   .transform((env) => ({
     groupId: env.SINK_GROUP_ID,
     pausedPollMs: env.SINK_PAUSED_POLL_MS,
     sessionTimeoutMs: env.SINK_SESSION_TIMEOUT_MS,
     maxBatchMessages: env.SINK_MAX_BATCH_MESSAGES,
+    partitionsConcurrency: env.SINK_PARTITIONS_CONCURRENCY,
   }));
 
 /** Who runs an operator command, for the audit trail (cdc.operator_actions); the OS user when unset. */

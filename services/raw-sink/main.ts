@@ -2,39 +2,22 @@
  * `npm run sink`: the raw sink service. Wiring only: configuration, clients, the ops endpoints, signals.
  * Ready once it consumes; SIGTERM stops intake, lets the batch in hand commit, leaves the group and exits 0.
  */
-import pg from 'pg';
 import { Registry } from 'prom-client';
 import { connectorCatalogue } from '../../connectors/index.ts';
-import { createKafka } from '../../lib/kafka/client.ts';
 import { startOpsServer } from '../../lib/observability/ops-server.ts';
-import { createSchemaRegistryClient } from '../../lib/registry/index.ts';
 import { configure, runMain } from '../../lib/runtime/index.ts';
-import { createSinkMetrics } from './metrics.ts';
-import { RawSink } from './sink.ts';
+import { buildRawSink } from './wiring.ts';
 
 const defaultOpsPort = 9102;
 
 await runMain('raw-sink', async () => {
   const { config, logger } = configure('raw-sink', ['analyticsDatabase', 'kafka', 'registry', 'sink', 'ops']);
-  const pool = new pg.Pool({
-    connectionString: config.analyticsDatabase.url,
-    max: 4,
-    application_name: 'cdc-raw-sink',
-  });
-  // An idle connection dropping (database restart) must not crash the process; the next batch reports it.
-  pool.on('error', (error) => logger.warn({ err: error }, 'idle analytics connection lost'));
   const registry = new Registry();
-  const sink = new RawSink({
-    kafka: createKafka(config.kafka, logger, 'sink'),
-    groupId: config.sink.groupId,
-    pool,
-    registry: createSchemaRegistryClient(config.registry),
+  const { sink, pool } = buildRawSink({
+    config,
     connectors: connectorCatalogue(config.kafka.topics.prefix),
     logger,
-    metrics: createSinkMetrics(registry),
-    pausedPollMs: config.sink.pausedPollMs,
-    sessionTimeoutMs: config.sink.sessionTimeoutMs,
-    maxBatchMessages: config.sink.maxBatchMessages,
+    metricsRegistry: registry,
   });
   let state: 'starting' | 'consuming' | 'stopping' = 'starting';
   const ops = await startOpsServer({

@@ -73,6 +73,7 @@ export class SinkFixture {
       pool?: pg.Pool;
       metrics?: SinkMetrics;
       pausedPollMs?: number;
+      fetchMaxBytesPerPartition?: number;
     } = {},
   ): Promise<RawSink> {
     const sink = new RawSink({
@@ -85,6 +86,7 @@ export class SinkFixture {
       metrics: options.metrics ?? createSinkMetrics(new Registry()),
       pausedPollMs: options.pausedPollMs ?? 500,
       sessionTimeoutMs: 6_000,
+      fetchMaxBytesPerPartition: options.fetchMaxBytesPerPartition,
     });
     this.sinks.add(sink);
     await sink.start();
