@@ -46,11 +46,9 @@ export class DeadLetters {
           if (missing.some((topic) => !now.has(topic))) throw error;
         });
     }
-    this.producer = this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
+    // Not idempotent: kafkajs wants unbounded retries for that, and a send that keeps failing must fail the
+    // slice (retried from the cursor) instead. A duplicate dead letter is harmless: a replay is order-safe.
+    this.producer = this.kafka.producer({ maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await this.producer.connect();
   }
 

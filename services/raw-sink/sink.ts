@@ -240,8 +240,9 @@ export class RawSink {
       await heartbeat();
     }
     if (committable !== undefined) {
-      // The database holds the truth; Kafka's copy is for lag tools, so the batch does not wait for it.
-      void this.consumer
+      // The database holds the truth; Kafka's copy is for lag tools. Awaited all the same: a commit left in
+      // flight while kafkajs long-polls the next fetch stalls delivery by up to a second (measured, bench e2e).
+      await this.consumer
         ?.commitOffsets([
           { topic: batch.topic, partition: batch.partition, offset: String(BigInt(committable) + 1n) },
         ])
