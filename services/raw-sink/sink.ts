@@ -67,8 +67,11 @@ interface CapturedTopic {
   shape: RawTableShape;
   columnNames: ReadonlySet<string>;
   decoder: ChangeDecoder;
-  /** Writer schemas already reconciled with the raw table: their verdict (`undefined` reason = compatible). */
-  schemas: Map<number, { reason: string | undefined }>;
+  /**
+   * Writer schemas reconciled (or being reconciled) with the raw table: the verdict, `undefined` = compatible.
+   * A promise, so partitions applied concurrently that meet a new schema together reconcile it once.
+   */
+  schemas: Map<number, Promise<string | undefined>>;
   paused: PausedTable | undefined;
 }
 
@@ -355,13 +358,18 @@ export class RawSink {
    * A writer schema's first message: add the columns it brings, or say why the raw table cannot take it. The
    * shape is reloaded before concluding "incompatible": another replica or a migration may have fixed it.
    */
-  private async reconcileSchema(captured: CapturedTopic, schemaId: number): Promise<string | undefined> {
-    const known = captured.schemas.get(schemaId);
-    if (known) return known.reason;
-    if (captured.connector.transform) {
-      captured.schemas.set(schemaId, { reason: undefined });
-      return undefined;
+  private reconcileSchema(captured: CapturedTopic, schemaId: number): Promise<string | undefined> {
+    let verdict = captured.schemas.get(schemaId);
+    if (!verdict) {
+      verdict = this.reconcileOnce(captured, schemaId);
+      captured.schemas.set(schemaId, verdict);
+      verdict.catch(() => captured.schemas.delete(schemaId)); // a transient failure: try again next time
     }
+    return verdict;
+  }
+
+  private async reconcileOnce(captured: CapturedTopic, schemaId: number): Promise<string | undefined> {
+    if (captured.connector.transform) return undefined;
     const columns = await captured.decoder.columnsOf(schemaId);
     let verdict = reconcile(captured.shape, columns);
     if (verdict.kind === 'incompatible' || verdict.add.length > 0) {
@@ -371,6 +379,7 @@ export class RawSink {
     if (verdict.kind === 'compatible' && verdict.add.length > 0) {
       await addColumns(this.options.pool, captured.shape.table, verdict.add);
       await this.reloadShape(captured);
+      // Per replica: two replicas meeting the same new column at once both count it (the DDL is idempotent).
       this.options.metrics.columnsAdded.inc({ table: captured.connector.name }, verdict.add.length);
       this.options.logger.info(
         {
@@ -381,9 +390,7 @@ export class RawSink {
         'column(s) added at the source: added to the raw table',
       );
     }
-    const reason = verdict.kind === 'incompatible' ? verdict.reason : undefined;
-    captured.schemas.set(schemaId, { reason });
-    return reason;
+    return verdict.kind === 'incompatible' ? verdict.reason : undefined;
   }
 
   private async pauseTable(captured: CapturedTopic, schemaId: number, reason: string): Promise<void> {
