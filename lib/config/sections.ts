@@ -241,6 +241,25 @@ export const sinkSection = z
     partitionsConcurrency: env.SINK_PARTITIONS_CONCURRENCY,
   }));
 
+/** The marts builder's schedule: one micro-batch build per tick, never two at once, backing off after failures. */
+export const martsSection = z
+  .object({
+    MARTS_TICK_SECONDS: positiveInt.max(86_400).default(60),
+    // After a failed build the next tick waits twice as long each time, up to this.
+    MARTS_MAX_BACKOFF_SECONDS: positiveInt.max(86_400).default(600),
+    // A dbt node selection (`--select`) when only some marts should be built; default: the whole project.
+    MARTS_DBT_SELECT: z.string().min(1).optional(),
+    // Micro-batched facts are rebuilt from this long before the watermark each tick: changes to older events
+    // (late updates, deletes) reach the marts if they are younger than this.
+    MARTS_LOOKBACK_HOURS: positiveInt.max(24 * 366).default(72),
+  })
+  .transform((env) => ({
+    tickSeconds: env.MARTS_TICK_SECONDS,
+    maxBackoffSeconds: env.MARTS_MAX_BACKOFF_SECONDS,
+    select: env.MARTS_DBT_SELECT,
+    lookbackHours: env.MARTS_LOOKBACK_HOURS,
+  }));
+
 /** Who runs an operator command, for the audit trail (cdc.operator_actions); the OS user when unset. */
 export const operatorSection = z
   .object({ CDC_ACTOR: z.string().min(1).max(200).optional() })
@@ -260,6 +279,7 @@ export const sections = {
   coreOwnerDatabase: coreOwnerDatabaseSection,
   analyticsDatabase: analyticsDatabaseSection,
   dbt: dbtSection,
+  marts: martsSection,
   batch: batchSection,
   kafka: kafkaSection,
   registry: registrySection,

@@ -203,6 +203,12 @@ describe('applyBatch', () => {
       ['isolating'],
     );
     expect(cursor.rows).toEqual([{ next_offset: '200' }]);
+    // With the cursor, the newest source commit applied from the partition (the marts' watermark).
+    const newest = await client.query<{ at: string }>(
+      `SELECT to_char(source_committed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS at
+         FROM cdc.consumer_offsets WHERE consumer_group = 'isolating'`,
+    );
+    expect(newest.rows[0]?.at).toBe('2023-11-14 22:13:20.000700');
   });
 
   it('rolls back rows and cursor when the rejected rows cannot be parked', async () => {

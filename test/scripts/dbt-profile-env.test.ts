@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dbtProfileEnv } from '../../scripts/dbt/profile-env.ts';
+import { dbtProfileEnv } from '../../lib/dbt/profile-env.ts';
 
 describe('dbtProfileEnv', () => {
   it('splits a URL into the profile variables, decoding credentials', () => {

@@ -38,6 +38,8 @@ const cases: { script: string; args: string[]; variable: string }[] = [
   { script: 'services/replication-reader/main.ts', args: [], variable: 'SCHEMA_REGISTRY_URL' },
   { script: 'services/raw-sink/main.ts', args: [], variable: 'DATABASE_URL_ANALYTICS' },
   { script: 'services/raw-sink/main.ts', args: [], variable: 'KAFKA_BROKERS' },
+  { script: 'services/marts-builder/main.ts', args: [], variable: 'DATABASE_URL_ANALYTICS' },
+  { script: 'services/marts-builder/main.ts', args: [], variable: 'KAFKA_BROKERS' },
   { script: 'services/ops/cli/main.ts', args: ['preflight'], variable: 'DATABASE_URL_CORE' },
 ];
 

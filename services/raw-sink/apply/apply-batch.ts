@@ -134,6 +134,18 @@ function parameters(shape: RawTableShape, rows: readonly RowChange[]): unknown[]
   ];
 }
 
+/** The newest source commit time among the batch's changes from the cursor's partition (text), or null. */
+function newestCommit(tables: readonly TableBatch[], cursor: PartitionCursor): string | null {
+  let newest: bigint | undefined;
+  for (const table of tables) {
+    for (const change of table.changes) {
+      if (change.partition !== cursor.partition) continue;
+      if (newest === undefined || change.committedAtMicros > newest) newest = change.committedAtMicros;
+    }
+  }
+  return newest === undefined ? null : timestamp(newest);
+}
+
 export async function applyBatch(
   client: pg.ClientBase,
   consumerGroup: string,
@@ -167,16 +179,19 @@ export async function applyBatch(
     }
     if (cursors.length > 0) {
       await client.query(
-        `INSERT INTO cdc.consumer_offsets (consumer_group, topic, partition, next_offset)
-         SELECT $1, c.topic, c.partition, c.next_offset
-           FROM unnest($2::text[], $3::integer[], $4::bigint[]) AS c(topic, partition, next_offset)
+        `INSERT INTO cdc.consumer_offsets (consumer_group, topic, partition, next_offset, source_committed_at)
+         SELECT $1, c.topic, c.partition, c.next_offset, c.committed_at
+           FROM unnest($2::text[], $3::integer[], $4::bigint[], $5::timestamptz[])
+             AS c(topic, partition, next_offset, committed_at)
          ON CONFLICT (consumer_group, topic, partition)
-         DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
+         DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now(),
+           source_committed_at = GREATEST(cdc.consumer_offsets.source_committed_at, EXCLUDED.source_committed_at)`,
         [
           consumerGroup,
           cursors.map((cursor) => cursor.topic),
           cursors.map((cursor) => cursor.partition),
           cursors.map((cursor) => String(cursor.nextOffset)),
+          cursors.map((cursor) => newestCommit(tables, cursor)),
         ],
       );
     }

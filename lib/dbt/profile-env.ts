@@ -2,7 +2,7 @@
  * Turns a PostgreSQL URL into the DBT_PG_* variables dbt/profiles.yml reads. Pure, so it is unit-tested; the
  * URL itself never reaches dbt's command line or logs.
  */
-import { PipelineError } from '../../lib/errors/index.ts';
+import { PipelineError } from '../errors/index.ts';
 
 export function dbtProfileEnv(databaseUrl: string, threads: number): Record<string, string> {
   let url: URL;

@@ -1,0 +1,3 @@
+{{ config(materialized='table') }}
+
+select switch_on from {{ source('raw', 'fixture_switch') }}
