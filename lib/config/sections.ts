@@ -252,12 +252,26 @@ export const martsSection = z
     // Micro-batched facts are rebuilt from this long before the watermark each tick: changes to older events
     // (late updates, deletes) reach the marts if they are younger than this.
     MARTS_LOOKBACK_HOURS: positiveInt.max(24 * 366).default(72),
+    // The first day the event marts cover (dbt's var marts_begin, passed on so both agree).
+    MARTS_BEGIN: z.iso.date().default('2026-09-01'),
+    // Every this often a build recomputes every day from MARTS_BEGIN (dimension changes reach old facts).
+    MARTS_FULL_REBUILD_HOURS: positiveInt.max(24 * 366).default(24),
+    // Raw tables of events and their event-time column: a changed old event widens the next build back to it.
+    MARTS_EVENT_TIME_SOURCES: z
+      .string()
+      .regex(/^\s*[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*(\s*,\s*[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*)*\s*$/, {
+        message: 'must be table.column[,table.column...]',
+      })
+      .default('stat_events.created_at'),
   })
   .transform((env) => ({
     tickSeconds: env.MARTS_TICK_SECONDS,
     maxBackoffSeconds: env.MARTS_MAX_BACKOFF_SECONDS,
     select: env.MARTS_DBT_SELECT,
     lookbackHours: env.MARTS_LOOKBACK_HOURS,
+    begin: env.MARTS_BEGIN,
+    fullRebuildHours: env.MARTS_FULL_REBUILD_HOURS,
+    eventTimeSources: env.MARTS_EVENT_TIME_SOURCES,
   }));
 
 /** Who runs an operator command, for the audit trail (cdc.operator_actions); the OS user when unset. */

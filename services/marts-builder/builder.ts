@@ -4,8 +4,9 @@
  * - Single flight, even across replicas: a build runs only while holding a PostgreSQL advisory lock in the
  *   analytics database (released with the session if the process dies); a replica that cannot take it skips
  *   the tick.
- * - Micro-batched facts are built for [watermark − lookback, watermark) (`--event-time-start/--event-time-end`),
- *   so they never include changes the sink has not applied everywhere; the other models rebuild from raw.
+ * - Micro-batched facts are recomputed for the window build-window.ts chooses, ending at the watermark
+ *   (`--event-time-start/--event-time-end`), so they never count a change the sink has not applied
+ *   everywhere; the other models rebuild from raw.
  * - Every build is recorded in cdc.marts_runs and in the metrics; a failure is logged and reported (Sentry)
  *   with the failing model and dbt's message, and the next tick backs off (doubling up to the maximum).
  */
@@ -16,6 +17,7 @@ import type { Admin } from 'kafkajs';
 import type pg from 'pg';
 import { runDbt } from '../../lib/dbt/run.ts';
 import type { Logger } from '../../lib/logging/index.ts';
+import { buildWindow, type WindowSettings } from './build-window.ts';
 import { readDbtOutcome } from './dbt-results.ts';
 import type { BuilderMetrics } from './metrics.ts';
 import { closeAbandonedRuns, recordEnd, recordStart } from './run-log.ts';
@@ -32,7 +34,7 @@ export interface MartsBuilderOptions {
   dbt: { databaseUrl: string; threads: number; venv?: string; select?: string; projectDir?: string };
   tickMs: number;
   maxBackoffMs: number;
-  lookbackHours: number;
+  window: WindowSettings;
   logger: Logger;
   metrics: BuilderMetrics;
   report: (error: unknown, context: Record<string, string | number | boolean>) => void;
@@ -128,10 +130,9 @@ export class MartsBuilder {
       await recordEnd(pool, id, { status: 'skipped', error: 'nothing applied yet on every partition' });
       return { status: 'skipped', reason: 'no consistent watermark yet' };
     }
-    // dbt takes whole seconds (UTC, no zone): rounding down keeps the bound safe.
-    const end = new Date(Math.floor(watermark.at.getTime() / 1000) * 1000);
-    const start = new Date(end.getTime() - this.options.lookbackHours * 3600_000);
-    const id = await recordStart(pool, end);
+    const window = await buildWindow(pool, watermark.at, this.options.window);
+    const { start, end } = window;
+    const id = await recordStart(pool, { start, end, fullRebuild: window.reason === 'begin' });
     const started = performance.now();
     const targetPath = this.targetPath;
     // A run that dies before writing its results must not be read as the previous run's.
@@ -143,6 +144,8 @@ export class MartsBuilder {
         dbtTime(start),
         '--event-time-end',
         dbtTime(end),
+        '--vars',
+        JSON.stringify({ marts_begin: dbtTime(this.options.window.begin).slice(0, 10) }),
         '--target-path',
         targetPath,
         '--log-path',
@@ -171,7 +174,13 @@ export class MartsBuilder {
           rowsAffected: outcome.rowsAffected,
         });
         logger.info(
-          { watermark: end.toISOString(), models: outcome.models, rows: outcome.rowsAffected },
+          {
+            watermark: end.toISOString(),
+            windowStart: start.toISOString(),
+            window: window.reason,
+            models: outcome.models,
+            rows: outcome.rowsAffected,
+          },
           'marts built',
         );
         return {

@@ -8,6 +8,7 @@ import { connectorCatalogue } from '../../connectors/index.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
 import { startOpsServer } from '../../lib/observability/ops-server.ts';
 import { configure, reportError, runMain } from '../../lib/runtime/index.ts';
+import { parseEventTimeSources } from './build-window.ts';
 import { MartsBuilder } from './builder.ts';
 import { createBuilderMetrics } from './metrics.ts';
 
@@ -46,7 +47,12 @@ await runMain('marts-builder', async () => {
     },
     tickMs: config.marts.tickSeconds * 1000,
     maxBackoffMs: config.marts.maxBackoffSeconds * 1000,
-    lookbackHours: config.marts.lookbackHours,
+    window: {
+      begin: new Date(`${config.marts.begin}T00:00:00Z`),
+      lookbackHours: config.marts.lookbackHours,
+      fullRebuildHours: config.marts.fullRebuildHours,
+      eventTimeSources: parseEventTimeSources(config.marts.eventTimeSources),
+    },
     logger,
     metrics,
     report: reportError,

@@ -3,10 +3,14 @@ import type pg from 'pg';
 
 export type RunStatus = 'success' | 'failed' | 'skipped';
 
-export async function recordStart(pool: pg.Pool, watermark: Date | undefined): Promise<number> {
+export async function recordStart(
+  pool: pg.Pool,
+  window: { end: Date; start: Date; fullRebuild: boolean } | undefined,
+): Promise<number> {
   const { rows } = await pool.query<{ id: string }>(
-    `INSERT INTO cdc.marts_runs (status, watermark) VALUES ('running', $1) RETURNING id::text`,
-    [watermark ?? null],
+    `INSERT INTO cdc.marts_runs (status, watermark, window_start, full_rebuild)
+     VALUES ('running', $1, $2, $3) RETURNING id::text`,
+    [window?.end ?? null, window?.start ?? null, window?.fullRebuild ?? false],
   );
   return Number(rows[0]?.id);
 }

@@ -60,7 +60,12 @@ function builder(): MartsBuilder {
     },
     tickMs: 1_000,
     maxBackoffMs: 8_000,
-    lookbackHours: 72,
+    window: {
+      begin: new Date('2026-09-01T00:00:00Z'),
+      lookbackHours: 72,
+      fullRebuildHours: 24,
+      eventTimeSources: [{ table: 'fixture_events', column: 'happened_at' }],
+    },
     logger: createLogger({ service: 'builder-test', level: 'silent' }),
     metrics: createBuilderMetrics(new Registry()),
     report: (error, context) => reports.push(`${context.failingNode}: ${(error as Error).message}`),
@@ -85,8 +90,8 @@ describe('marts builder', () => {
     const migrated = await runDbmate({ target: 'analytics', url, args: ['up'], capture: true });
     expect(migrated.code, migrated.output).toBe(0);
     pool = new pg.Pool({ connectionString: url, max: 4 });
-    await pool.query(`CREATE TABLE analytics_raw.fixture_events (id bigint PRIMARY KEY, happened_at timestamptz NOT NULL);
-      INSERT INTO analytics_raw.fixture_events VALUES
+    await pool.query(`CREATE TABLE analytics_raw.fixture_events (id bigint PRIMARY KEY, happened_at timestamptz NOT NULL, _ingested_at timestamptz NOT NULL DEFAULT now());
+      INSERT INTO analytics_raw.fixture_events (id, happened_at) VALUES
         (1, '2026-11-18 10:00+00'), (2, '2026-11-18 11:00+00'), (3, '2026-11-19 09:00+00'), (4, '2026-11-20 12:00+00');`);
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
