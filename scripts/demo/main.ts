@@ -2,7 +2,8 @@
  * `npm run demo`: the main job on the local stack with demo data. Brings the stack up (unless connection
  * variables point elsewhere), migrates the core and analytics databases, seeds the demo domain, runs a
  * workload, then checks the core tables against the workload's own report and prints where things stand.
- * Later issues extend it with the reader, the sink and the marts builder.
+ * In between, the replication reader, the raw sink and the marts builder run as separate processes, and the
+ * demo shows the changes in Kafka, in analytics_raw and in a mart.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,11 +21,13 @@ import { formatStatusTable } from '../stack/report.ts';
 import { connectionEnv, repoRoot, stackHome } from '../stack/topology.ts';
 import { countRows, formatReport, parseWorkloadOptions, runWorkload } from '../workload/index.ts';
 import { seedCore } from './domain/seed-core.ts';
+import { showMarts } from './marts.ts';
 import { resetRawTables, waitForRawTables } from './raw-tables.ts';
 import { changeCounts, type ServiceProcess, snapshotRows, startServiceProcess } from './service-process.ts';
 
 const demoOpsPort = 9191;
 const demoSinkOpsPort = 9192;
+const demoMartsOpsPort = 9193;
 
 /** Waits (bounded) until the reader confirmed everything written so far: then every change is in Kafka. */
 async function waitForReaderToCatchUp(pool: pg.Pool, slot: string, timeoutMs = 60_000): Promise<string> {
@@ -236,6 +239,29 @@ await runMain('demo', async () => {
         );
       }
       if (!landed.matches) streamMismatches.push('analytics_raw');
+      if (landed.matches) {
+        console.log('==> marts builder (services/marts-builder, as a separate process): dbt micro-batches');
+        const marts = await startServiceProcess({
+          name: 'marts builder',
+          entry: path.join(repoRoot, 'services', 'marts-builder', 'main.ts'),
+          env: { MARTS_TICK_SECONDS: '3' },
+          opsPort: demoMartsOpsPort,
+          logFile: path.join(stackHome, 'logs', 'demo-marts.log'),
+        });
+        console.log(`    ready on ${marts.opsUrl}/readyz, logs in ${marts.logFile}`);
+        try {
+          await showMarts(
+            pool,
+            config.analyticsDatabase.url,
+            process.env.DATABASE_URL_ANALYST ?? process.env.DBT_DATABASE_URL ?? config.analyticsDatabase.url,
+          );
+        } finally {
+          const martsCode = await marts.stop();
+          console.log(
+            `    marts builder stopped with exit code ${martsCode} (SIGTERM: the build in hand finished)`,
+          );
+        }
+      }
     } finally {
       const sinkCode = await sink.stop();
       console.log(`    sink stopped with exit code ${sinkCode} (SIGTERM: batch committed, group left)`);
@@ -269,6 +295,5 @@ await runMain('demo', async () => {
   } finally {
     await pool.end();
   }
-  console.log('==> next: the marts builder (issue 5) builds the marts from analytics_raw');
   return 0;
 });
