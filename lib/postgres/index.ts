@@ -1,3 +1,4 @@
+export { withPooledClient } from './checkout.ts';
 export { assertSlotName, quoteIdentifier, quoteLiteral, type ReplicaIdentity } from './identifiers.ts';
 export {
   compareLsn,

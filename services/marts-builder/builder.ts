@@ -17,6 +17,7 @@ import type { Admin } from 'kafkajs';
 import type pg from 'pg';
 import { runDbt } from '../../lib/dbt/run.ts';
 import type { Logger } from '../../lib/logging/index.ts';
+import { withPooledClient } from '../../lib/postgres/index.ts';
 import { buildWindow, type WindowSettings } from './build-window.ts';
 import { readDbtOutcome } from './dbt-results.ts';
 import type { BuilderMetrics } from './metrics.ts';
@@ -87,22 +88,22 @@ export class MartsBuilder {
   /** One tick: lock, watermark, dbt build, record. Never throws: the outcome says what happened. */
   async buildOnce(): Promise<BuildOutcome> {
     const { pool, logger, metrics } = this.options;
-    let lock: pg.PoolClient | undefined;
     try {
-      lock = await pool.connect();
-      const { rows } = await lock.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
-        String(buildLockKey),
-      ]);
-      if (!rows[0]?.locked) {
-        metrics.runs.inc({ status: 'skipped' });
-        return { status: 'skipped', reason: 'another builder is running' };
-      }
-      try {
-        await closeAbandonedRuns(pool);
-        return await this.buildHoldingLock();
-      } finally {
-        await lock.query('SELECT pg_advisory_unlock($1)', [String(buildLockKey)]).catch(() => undefined);
-      }
+      return await withPooledClient(pool, async (lock) => {
+        const { rows } = await lock.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
+          String(buildLockKey),
+        ]);
+        if (!rows[0]?.locked) {
+          metrics.runs.inc({ status: 'skipped' });
+          return { status: 'skipped', reason: 'another builder is running' } as const;
+        }
+        try {
+          await closeAbandonedRuns(pool);
+          return await this.buildHoldingLock();
+        } finally {
+          await lock.query('SELECT pg_advisory_unlock($1)', [String(buildLockKey)]).catch(() => undefined);
+        }
+      });
     } catch (error) {
       // The analytics database or Kafka away before dbt even ran: a failure like any other, retried later.
       this.failures++;
@@ -111,8 +112,6 @@ export class MartsBuilder {
       logger.error({ err: error }, 'marts build could not run; backing off');
       this.options.report(error, { stage: 'marts-builder' });
       return { status: 'failed', error: (error as Error).message };
-    } finally {
-      lock?.release();
     }
   }
 

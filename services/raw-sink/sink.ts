@@ -20,6 +20,7 @@ import type { ConnectorCatalogue } from '../../connectors/index.ts';
 import type { ConnectorDefinition } from '../../connectors/types.ts';
 import { classifyError, type PipelineError } from '../../lib/errors/index.ts';
 import type { Logger } from '../../lib/logging/index.ts';
+import { withPooledClient } from '../../lib/postgres/index.ts';
 import type { SchemaRegistryClient } from '../../lib/registry/index.ts';
 import { applyBatch, type RejectedRow } from './apply/apply-batch.ts';
 import type { TableChange } from './apply/coalesce.ts';
@@ -177,12 +178,9 @@ export class RawSink {
   }
 
   private async reloadShape(captured: CapturedTopic): Promise<void> {
-    const client = await this.options.pool.connect();
-    try {
-      captured.shape = await loadTableShape(client, captured.connector);
-    } finally {
-      client.release();
-    }
+    captured.shape = await withPooledClient(this.options.pool, (client) =>
+      loadTableShape(client, captured.connector),
+    );
     captured.columnNames = new Set(captured.shape.columns.map((column) => column.name));
   }
 
@@ -333,9 +331,8 @@ export class RawSink {
     }
     if (settled) {
       const nextOffset = BigInt(settled.offset) + 1n;
-      const client = await this.options.pool.connect();
-      try {
-        await applyBatch(
+      await withPooledClient(this.options.pool, (client) =>
+        applyBatch(
           client,
           this.options.groupId,
           [{ shape: captured.shape, truncate: captured.connector.destination.truncate ?? 'apply', changes }],
@@ -344,10 +341,8 @@ export class RawSink {
             beforeCommit: (rejected) =>
               this.sendDeadLetters([...letters, ...this.rejectedLetters(batch, rejected, byOffset)]),
           },
-        );
-      } finally {
-        client.release();
-      }
+        ),
+      );
       this.observe(captured, changes, skipped, batch, settled, nextOffset, started);
     }
     if (pause) await this.pauseTable(captured, pause.schemaId, pause.reason);
