@@ -3,9 +3,11 @@
  * it is goes with headers naming the cause and where it came from (the `cdc dlq` commands read them back).
  * The original key and value bytes are kept as they were, so a replay after a fix is the same message.
  */
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Admin, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { PipelineError } from '../../lib/errors/index.ts';
 import { deadLetterHeaders, deadLetterTopic } from '../../lib/kafka/dead-letters.ts';
+import type { Logger } from '../../lib/logging/index.ts';
+import type { SinkMetrics } from './metrics.ts';
 
 export { deadLetterTopic };
 
@@ -21,10 +23,24 @@ export interface DeadLetter {
   error: PipelineError;
 }
 
+/** The dead letter of a consumed message: its original bytes, where it came from, and why. */
+export function letterOf(
+  topic: string,
+  partition: number,
+  message: KafkaMessage,
+  error: PipelineError,
+): DeadLetter {
+  return { topic, partition, offset: message.offset, key: message.key, value: message.value, error };
+}
+
 export class DeadLetters {
   private producer: Producer | undefined;
 
-  constructor(private readonly kafka: Kafka) {}
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly metrics: SinkMetrics,
+    private readonly logger: Logger,
+  ) {}
 
   /** Creates the missing dead-letter topics (one partition each) and connects the producer. */
   async open(admin: Admin, topics: readonly string[]): Promise<void> {
@@ -52,7 +68,10 @@ export class DeadLetters {
     await this.producer.connect();
   }
 
-  /** Acknowledged by every in-sync replica before it returns: the caller moves the cursor past them next. */
+  /**
+   * Acknowledged by every in-sync replica before it returns (the caller moves the cursor past them next), then
+   * counted and logged.
+   */
   async send(letters: readonly DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
     if (!this.producer) throw new Error('DeadLetters.send before open');
@@ -79,6 +98,18 @@ export class DeadLetters {
         })),
       })),
     });
+    this.record(letters);
+  }
+
+  /** Counts and logs sent letters: the code and where it came from; the message may quote a value (row data). */
+  private record(letters: readonly DeadLetter[]): void {
+    for (const letter of letters) {
+      this.metrics.deadLetters.inc({ topic: letter.topic, code: letter.error.code });
+      this.logger.warn(
+        { topic: letter.topic, partition: letter.partition, offset: letter.offset, code: letter.error.code },
+        'poison message sent to the dead-letter topic',
+      );
+    }
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,9 @@
  * The raw sink's metrics: rows per table and operation, batch duration, commit-to-raw latency, lag in messages
  * and seconds, DLQ, paused tables, schema evolution.
  */
+import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { TableChange } from './apply/coalesce.ts';
 
 export function createSinkMetrics(registry: Registry) {
   const registers = [registry];
@@ -65,3 +67,37 @@ export function createSinkMetrics(registry: Registry) {
 }
 
 export type SinkMetrics = ReturnType<typeof createSinkMetrics>;
+
+/**
+ * After a committed slice: rows and latencies per change, skipped changes, slice duration, lag in messages
+ * and seconds. Returns each change's commit-to-raw latency in milliseconds (for the `onApplied` hook).
+ */
+export function observeSlice(
+  metrics: SinkMetrics,
+  slice: {
+    table: string;
+    changes: readonly TableChange[];
+    skipped: number;
+    batch: EachBatchPayload['batch'];
+    last: KafkaMessage;
+    nextOffset: bigint;
+    started: number;
+  },
+): number[] {
+  const { table, changes, skipped, batch, last, nextOffset, started } = slice;
+  const now = Date.now();
+  const latenciesMs: number[] = [];
+  for (const change of changes) {
+    metrics.rows.inc({ table, op: change.op });
+    const latencyMs = Math.max(0, now - Number(change.committedAtMicros / 1000n));
+    metrics.commitToRawSeconds.observe(latencyMs / 1000);
+    latenciesMs.push(latencyMs);
+  }
+  if (skipped > 0) metrics.skipped.inc({ table }, skipped);
+  metrics.batchSeconds.observe((performance.now() - started) / 1000);
+  const labels = { topic: batch.topic, partition: String(batch.partition) };
+  const behind = Math.max(0, Number(BigInt(batch.highWatermark) - nextOffset));
+  metrics.lagMessages.set(labels, behind);
+  metrics.lagSeconds.set(labels, behind > 0 ? Math.max(0, now - Number(last.timestamp)) / 1000 : 0);
+  return latenciesMs;
+}

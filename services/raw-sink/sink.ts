@@ -22,13 +22,14 @@ import { classifyError, type PipelineError } from '../../lib/errors/index.ts';
 import type { Logger } from '../../lib/logging/index.ts';
 import { withPooledClient } from '../../lib/postgres/index.ts';
 import type { SchemaRegistryClient } from '../../lib/registry/index.ts';
-import { applyBatch, type RejectedRow } from './apply/apply-batch.ts';
+import { applyBatch } from './apply/apply-batch.ts';
 import type { TableChange } from './apply/coalesce.ts';
 import type { RawTableShape } from './apply/merge-sql.ts';
 import { loadTableShape } from './apply/table-shape.ts';
-import { type DeadLetter, DeadLetters } from './dead-letters.ts';
+import { type DeadLetter, DeadLetters, letterOf } from './dead-letters.ts';
 import { ChangeDecoder } from './decode/change-decoder.ts';
-import type { SinkMetrics } from './metrics.ts';
+import { observeSlice, type SinkMetrics } from './metrics.ts';
+import { retryTransient } from './retry-transient.ts';
 import { addColumns, reconcile } from './schema/evolution.ts';
 import { markActive, markPaused, type PausedTable, pausedTables } from './schema/table-state.ts';
 
@@ -115,7 +116,7 @@ export class RawSink {
     }
     this.admin = kafka.admin();
     await this.admin.connect();
-    this.deadLetters = new DeadLetters(kafka);
+    this.deadLetters = new DeadLetters(kafka, this.options.metrics, logger);
     await this.deadLetters.open(this.admin, [...this.topics.keys()]);
     const sessionTimeout = this.options.sessionTimeoutMs ?? 30_000;
     const consumer = kafka.consumer({
@@ -223,11 +224,11 @@ export class RawSink {
     for (let start = 0; start < batch.messages.length; start += size) {
       if (!captured || captured.paused || !isRunning() || isStale()) break;
       const slice = batch.messages.slice(start, start + size);
-      const outcome = await this.retryingTransient(
-        () => this.applySlice(captured, batch, slice),
-        { heartbeat, isRunning, isStale },
-        batch,
-      );
+      const outcome = await retryTransient(() => this.applySlice(captured, batch, slice), {
+        control: { heartbeat, isRunning, isStale },
+        logger: this.options.logger,
+        where: { topic: batch.topic, partition: batch.partition },
+      });
       if (outcome.settled) {
         resolveOffset(outcome.settled.offset);
         committable = outcome.settled.offset;
@@ -250,36 +251,6 @@ export class RawSink {
         .catch((error: unknown) =>
           this.options.logger.warn({ err: error, topic: batch.topic }, 'could not commit offsets to Kafka'),
         );
-    }
-  }
-
-  /**
-   * A transient failure (the analytics database or the registry away) is retried here with backoff, with a
-   * heartbeat between attempts so the group keeps the partition: the slice is applied again from the stored
-   * cursor, nothing is skipped. Bounded: after a few minutes the error goes up, kafkajs restarts the consumer
-   * and the wait goes on from the stored cursor.
-   */
-  private async retryingTransient<T>(
-    work: () => Promise<T>,
-    control: Pick<EachBatchPayload, 'heartbeat' | 'isRunning' | 'isStale'>,
-    batch: EachBatchPayload['batch'],
-  ): Promise<T> {
-    const deadline = Date.now() + 180_000;
-    let delayMs = 250;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await work();
-      } catch (error) {
-        if (classifyError(error) !== 'retry' || Date.now() > deadline) throw error;
-        if (!control.isRunning() || control.isStale()) throw error;
-        this.options.logger.warn(
-          { err: error, topic: batch.topic, partition: batch.partition, attempt, delayMs },
-          'transient failure; the slice is applied again after a pause',
-        );
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
-        delayMs = Math.min(delayMs * 2, 10_000);
-        await control.heartbeat();
-      }
     }
   }
 
@@ -325,7 +296,7 @@ export class RawSink {
         if (decoded.kind === 'skipped') skipped++;
       } catch (error) {
         if (classifyError(error) !== 'dead-letter') throw error;
-        letters.push(this.letterOf(batch.topic, batch.partition, message, error as PipelineError));
+        letters.push(letterOf(batch.topic, batch.partition, message, error as PipelineError));
       }
       settled = message;
     }
@@ -339,11 +310,25 @@ export class RawSink {
           [{ topic: batch.topic, partition: batch.partition, nextOffset }],
           {
             beforeCommit: (rejected) =>
-              this.sendDeadLetters([...letters, ...this.rejectedLetters(batch, rejected, byOffset)]),
+              (this.deadLetters as DeadLetters).send([
+                ...letters,
+                ...rejected.map(({ row, error }) =>
+                  letterOf(batch.topic, batch.partition, byOffset.get(row.offset) as Message, error),
+                ),
+              ]),
           },
         ),
       );
-      this.observe(captured, changes, skipped, batch, settled, nextOffset, started);
+      const latenciesMs = observeSlice(this.options.metrics, {
+        table: captured.connector.name,
+        changes,
+        skipped,
+        batch,
+        last: settled,
+        nextOffset,
+        started,
+      });
+      this.options.onApplied?.({ table: captured.connector.name, latenciesMs });
     }
     if (pause) await this.pauseTable(captured, pause.schemaId, pause.reason);
     return { settled, alreadyApplied, next };
@@ -450,59 +435,5 @@ export class RawSink {
     this.consumer?.resume([{ topic: captured.topic }]);
     this.options.metrics.tablePaused.set({ table: captured.connector.name }, 0);
     this.options.logger.info({ table: captured.shape.table }, 'table resumed');
-  }
-
-  private letterOf(topic: string, partition: number, message: Message, error: PipelineError): DeadLetter {
-    return { topic, partition, offset: message.offset, key: message.key, value: message.value, error };
-  }
-
-  private rejectedLetters(
-    batch: EachBatchPayload['batch'],
-    rejected: readonly RejectedRow[],
-    byOffset: ReadonlyMap<bigint, Message>,
-  ): DeadLetter[] {
-    return rejected.map(({ row, error }) =>
-      this.letterOf(batch.topic, batch.partition, byOffset.get(row.offset) as Message, error),
-    );
-  }
-
-  private async sendDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
-    if (letters.length === 0) return;
-    await this.deadLetters?.send(letters);
-    for (const letter of letters) {
-      this.options.metrics.deadLetters.inc({ topic: letter.topic, code: letter.error.code });
-      // The code and where it came from; the message may quote a value (row data), so it stays in the DLQ.
-      this.options.logger.warn(
-        { topic: letter.topic, partition: letter.partition, offset: letter.offset, code: letter.error.code },
-        'poison message sent to the dead-letter topic',
-      );
-    }
-  }
-
-  private observe(
-    captured: CapturedTopic,
-    changes: readonly TableChange[],
-    skipped: number,
-    batch: EachBatchPayload['batch'],
-    last: Message,
-    nextOffset: bigint,
-    started: number,
-  ): void {
-    const { metrics } = this.options;
-    const now = Date.now();
-    const latenciesMs: number[] = [];
-    for (const change of changes) {
-      metrics.rows.inc({ table: captured.connector.name, op: change.op });
-      const latencyMs = Math.max(0, now - Number(change.committedAtMicros / 1000n));
-      metrics.commitToRawSeconds.observe(latencyMs / 1000);
-      latenciesMs.push(latencyMs);
-    }
-    if (skipped > 0) metrics.skipped.inc({ table: captured.connector.name }, skipped);
-    this.options.onApplied?.({ table: captured.connector.name, latenciesMs });
-    metrics.batchSeconds.observe((performance.now() - started) / 1000);
-    const labels = { topic: batch.topic, partition: String(batch.partition) };
-    const behind = Math.max(0, Number(BigInt(batch.highWatermark) - nextOffset));
-    metrics.lagMessages.set(labels, behind);
-    metrics.lagSeconds.set(labels, behind > 0 ? Math.max(0, now - Number(last.timestamp)) / 1000 : 0);
   }
 }
