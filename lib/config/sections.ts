@@ -287,6 +287,74 @@ export const opsSection = z
   })
   .transform((env) => ({ host: env.OPS_HOST, port: env.OPS_PORT }));
 
+/**
+ * What `cdc status` and the ops service call healthy, and where they find the services' /metrics. The
+ * thresholds match the Prometheus alert rules (monitoring/prometheus/rules) so the CLI, the dashboard and the
+ * pager agree.
+ */
+const urlList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
+  )
+  .pipe(z.array(z.url()));
+
+export const healthSection = z
+  .object({
+    HEALTH_SLOT_LAG_WARN_BYTES: positiveInt.default(1024 ** 3),
+    HEALTH_SLOT_LAG_FAIL_BYTES: positiveInt.default(10 * 1024 ** 3),
+    HEALTH_CONSUMER_LAG_WARN_SECONDS: positiveInt.default(60),
+    HEALTH_CONSUMER_LAG_FAIL_SECONDS: positiveInt.default(300),
+    HEALTH_MARTS_WARN_SECONDS: positiveInt.default(1800),
+    HEALTH_MARTS_FAIL_SECONDS: positiveInt.default(7200),
+    // The services' /metrics, comma-separated when there are several replicas (sinks).
+    OPS_READER_METRICS_URLS: urlList.default(['http://127.0.0.1:9101/metrics']),
+    OPS_SINK_METRICS_URLS: urlList.default(['http://127.0.0.1:9102/metrics']),
+    OPS_MARTS_METRICS_URLS: urlList.default(['http://127.0.0.1:9103/metrics']),
+    // How often the ops service gathers the pipeline's state for the dashboard and its metrics.
+    OPS_SAMPLE_SECONDS: z.coerce.number().min(0.2).max(300).default(5),
+  })
+  .transform((env) => ({
+    slotLagBytes: { warn: env.HEALTH_SLOT_LAG_WARN_BYTES, fail: env.HEALTH_SLOT_LAG_FAIL_BYTES },
+    consumerLagSeconds: {
+      warn: env.HEALTH_CONSUMER_LAG_WARN_SECONDS,
+      fail: env.HEALTH_CONSUMER_LAG_FAIL_SECONDS,
+    },
+    martsFreshnessSeconds: { warn: env.HEALTH_MARTS_WARN_SECONDS, fail: env.HEALTH_MARTS_FAIL_SECONDS },
+    scrape: {
+      reader: env.OPS_READER_METRICS_URLS,
+      sink: env.OPS_SINK_METRICS_URLS,
+      marts: env.OPS_MARTS_METRICS_URLS,
+    },
+    sampleSeconds: env.OPS_SAMPLE_SECONDS,
+  }));
+
+/** Alerts to people (lib/notify): Slack when a webhook is set; the webhook URL is a credential. */
+export const alertsSection = z
+  .object({
+    SLACK_WEBHOOK_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+    // Only legacy webhooks honour a channel override; an app's webhook posts to the channel it was made for.
+    SLACK_CHANNEL: z
+      .string()
+      .regex(/^[#@]?[A-Za-z0-9._-]{1,80}$/, { message: 'must be a channel name such as #data-alerts' })
+      .optional(),
+    // At most one notification per service and subject per interval; recoveries always go through.
+    ALERTS_MIN_INTERVAL_SECONDS: positiveInt.max(86_400).default(300),
+    // The label in every message; default: ENV.
+    ALERTS_ENVIRONMENT: z.string().min(1).max(50).optional(),
+    ENV: z.string().optional(),
+  })
+  .transform((env) => ({
+    slack: env.SLACK_WEBHOOK_URL
+      ? { webhookUrl: env.SLACK_WEBHOOK_URL, channel: env.SLACK_CHANNEL }
+      : undefined,
+    minIntervalSeconds: env.ALERTS_MIN_INTERVAL_SECONDS,
+    environment: env.ALERTS_ENVIRONMENT ?? env.ENV ?? 'development',
+  }));
+
 export const sections = {
   runtime: runtimeSection,
   coreDatabase: coreDatabaseSection,
@@ -303,6 +371,8 @@ export const sections = {
   sink: sinkSection,
   operator: operatorSection,
   ops: opsSection,
+  alerts: alertsSection,
+  health: healthSection,
 } as const;
 
 export type SectionName = keyof typeof sections;
@@ -316,5 +386,6 @@ export const secretVariables = [
   'KAFKA_SASL_PASSWORD',
   'SCHEMA_REGISTRY_PASSWORD',
   'SENTRY_DSN',
+  'SLACK_WEBHOOK_URL',
   'CDC_PSEUDONYMISATION_KEY',
 ] as const;

@@ -15,6 +15,7 @@ export const errorCodes = [
   'VALIDATION_FAILED',
   'CONSTRAINT_VIOLATION',
   'COMMAND_FAILED',
+  'CURSOR_MOVED',
   'INVALID_ARGUMENT',
   'INTERNAL',
 ] as const;

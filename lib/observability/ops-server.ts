@@ -2,8 +2,9 @@
  * The operations endpoints every service exposes: `/metrics` (Prometheus text), `/healthz` (the process is
  * alive and its loop is not wedged: restart me if not) and `/readyz` (I am doing my job: streaming, holding
  * the lease; take me out of rotation if not). Readiness is dropped first on shutdown.
+ * A service with more to serve (the ops service's dashboard) adds its own GET routes next to these.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
@@ -18,6 +19,11 @@ export interface OpsServerOptions {
   port: number;
   liveness: () => Probe;
   readiness: () => Probe;
+  /**
+   * Extra GET routes, tried after the probes and before the 404: returns false when it does not serve `path`
+   * (the URL's path, without the query string).
+   */
+  routes?: (request: IncomingMessage, response: ServerResponse, path: string) => boolean;
 }
 
 export interface OpsServer {
@@ -25,14 +31,14 @@ export interface OpsServer {
   close(): Promise<void>;
 }
 
-function respond(response: import('node:http').ServerResponse, probe: Probe): void {
+function respond(response: ServerResponse, probe: Probe): void {
   response.writeHead(probe.ok ? 200 : 503, { 'content-type': 'application/json' });
   response.end(JSON.stringify({ status: probe.ok ? 'ok' : 'unavailable', detail: probe.detail }));
 }
 
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   const server: Server = createServer((request, response) => {
-    const path = (request.url ?? '/').split('?')[0];
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
     if (request.method !== 'GET') {
       response.writeHead(405).end();
       return;
@@ -52,6 +58,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     }
     if (path === '/healthz') return respond(response, options.liveness());
     if (path === '/readyz') return respond(response, options.readiness());
+    if (options.routes?.(request, response, path)) return;
     response
       .writeHead(404, { 'content-type': 'text/plain' })
       .end('not found: try /metrics, /healthz, /readyz\n');

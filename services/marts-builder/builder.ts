@@ -9,6 +9,8 @@
  *   everywhere; the other models rebuild from raw.
  * - Every build is recorded in cdc.marts_runs and in the metrics; a failure is logged and reported (Sentry)
  *   with the failing model and dbt's message, and the next tick backs off (doubling up to the maximum).
+ * - People hear of it (lib/notify) after `alertAfterFailures` consecutive failures, and of the first success
+ *   after that.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +18,9 @@ import path from 'node:path';
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
 import { runDbt } from '../../lib/dbt/run.ts';
+import { disclosableMessage } from '../../lib/errors/disclosure.ts';
 import type { Logger } from '../../lib/logging/index.ts';
+import { type Notifier, noopNotifier } from '../../lib/notify/index.ts';
 import { withPooledClient } from '../../lib/postgres/index.ts';
 import { buildWindow, type WindowSettings } from './build-window.ts';
 import { readDbtOutcome } from './dbt-results.ts';
@@ -39,6 +43,10 @@ export interface MartsBuilderOptions {
   logger: Logger;
   metrics: BuilderMetrics;
   report: (error: unknown, context: Record<string, string | number | boolean>) => void;
+  /** Alerts to people; default: none. */
+  notifier?: Notifier;
+  /** Consecutive failed builds before people are alerted (default 3). */
+  alertAfterFailures?: number;
 }
 
 export type BuildOutcome =
@@ -111,8 +119,39 @@ export class MartsBuilder {
       metrics.consecutiveFailures.set(this.failures);
       logger.error({ err: error }, 'marts build could not run; backing off');
       this.options.report(error, { stage: 'marts-builder' });
+      this.alertFailure('the build could not start', disclosableMessage(error));
       return { status: 'failed', error: (error as Error).message };
     }
+  }
+
+  private alertFailure(failing: string, message: string): void {
+    if (this.failures < (this.options.alertAfterFailures ?? 3)) return;
+    (this.options.notifier ?? noopNotifier).notify({
+      kind: 'failure',
+      service: 'marts-builder',
+      key: 'marts.build',
+      title: `marts build failed ${this.failures} times in a row`,
+      // dbt's message names the model and the database error; scrubbing drops PostgreSQL's DETAIL lines.
+      detail: message,
+      fields: {
+        failing: failing,
+        'consecutive failures': this.failures,
+        'next attempt in': `${Math.round(this.nextDelayMs() / 1000)} s`,
+      },
+    });
+  }
+
+  /** Before the failure count is reset: people were told only past the threshold. */
+  private alertRecovery(watermark: Date): void {
+    if (this.failures < (this.options.alertAfterFailures ?? 3)) return;
+    (this.options.notifier ?? noopNotifier).notify({
+      kind: 'recovery',
+      service: 'marts-builder',
+      key: 'marts.build',
+      title: 'marts build succeeded again',
+      detail: `after ${this.failures} consecutive failures; the marts are up to date to ${watermark.toISOString()}`,
+      fields: { 'failed builds': this.failures },
+    });
   }
 
   private async buildHoldingLock(): Promise<BuildOutcome> {
@@ -162,6 +201,7 @@ export class MartsBuilder {
       const outcome = readDbtOutcome(targetPath);
       metrics.buildSeconds.observe((performance.now() - started) / 1000);
       if (run.code === 0 && outcome && outcome.failures.length === 0) {
+        this.alertRecovery(end);
         this.failures = 0;
         metrics.runs.inc({ status: 'success' });
         metrics.consecutiveFailures.set(0);
@@ -210,6 +250,7 @@ export class MartsBuilder {
         stage: 'marts-builder',
         failingNode: failure?.node ?? 'dbt',
       });
+      this.alertFailure(failure?.node ?? 'dbt', error);
       return { status: 'failed', error, failingNode: failure?.node };
     }
   }

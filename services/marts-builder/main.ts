@@ -6,6 +6,7 @@ import pg from 'pg';
 import { Registry } from 'prom-client';
 import { connectorCatalogue } from '../../connectors/index.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
+import { createNotifier } from '../../lib/notify/index.ts';
 import { startOpsServer } from '../../lib/observability/ops-server.ts';
 import { configure, reportError, runMain } from '../../lib/runtime/index.ts';
 import { parseEventTimeSources } from './build-window.ts';
@@ -22,6 +23,7 @@ await runMain('marts-builder', async () => {
     'sink',
     'marts',
     'ops',
+    'alerts',
   ]);
   const pool = new pg.Pool({
     connectionString: config.analyticsDatabase.url,
@@ -34,6 +36,7 @@ await runMain('marts-builder', async () => {
   const catalogue = connectorCatalogue(config.kafka.topics.prefix);
   const registry = new Registry();
   const metrics = createBuilderMetrics(registry);
+  const notifier = createNotifier(config.alerts, logger, 'marts-builder');
   const builder = new MartsBuilder({
     pool,
     admin,
@@ -56,6 +59,7 @@ await runMain('marts-builder', async () => {
     logger,
     metrics,
     report: reportError,
+    notifier,
   });
   let state: 'starting' | 'building' | 'stopping' = 'starting';
   const ops = await startOpsServer({
@@ -81,6 +85,7 @@ await runMain('marts-builder', async () => {
     await admin.disconnect().catch(() => undefined);
     await pool.end();
     await ops.close();
+    await notifier.close();
   }
   return 0;
 });

@@ -17,20 +17,19 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type pg from 'pg';
 import type { ConnectorCatalogue } from '../../connectors/index.ts';
-import type { ConnectorDefinition } from '../../connectors/types.ts';
-import { classifyError, type PipelineError } from '../../lib/errors/index.ts';
+import { classifyError, PipelineError } from '../../lib/errors/index.ts';
 import type { Logger } from '../../lib/logging/index.ts';
 import { withPooledClient } from '../../lib/postgres/index.ts';
 import type { SchemaRegistryClient } from '../../lib/registry/index.ts';
 import { applyBatch } from './apply/apply-batch.ts';
 import type { TableChange } from './apply/coalesce.ts';
-import type { RawTableShape } from './apply/merge-sql.ts';
-import { loadTableShape } from './apply/table-shape.ts';
+import { CursorSeeker } from './cursor/cursor-seeker.ts';
+import { RewindFollower } from './cursor/rewind-follower.ts';
+import { readCursor } from './cursor/stored-cursor.ts';
 import { type DeadLetter, DeadLetters, letterOf } from './dead-letters.ts';
-import { ChangeDecoder } from './decode/change-decoder.ts';
 import { observeSlice, type SinkMetrics } from './metrics.ts';
 import { retryTransient } from './retry-transient.ts';
-import { addColumns, reconcile } from './schema/evolution.ts';
+import { CapturedTopic } from './schema/captured-topic.ts';
 import { markActive, markPaused, type PausedTable, pausedTables } from './schema/table-state.ts';
 
 export { deadLetterTopic } from './dead-letters.ts';
@@ -45,6 +44,8 @@ export interface RawSinkOptions {
   metrics: SinkMetrics;
   /** How often paused tables are read from cdc.table_state and their cause checked again (default 10 s). */
   pausedPollMs?: number;
+  /** How often cdc.cursor_rewinds is polled besides LISTEN (default 5 s). */
+  rewindPollMs?: number;
   /** Messages applied per transaction (a fetched batch is split); default 2,000. */
   maxBatchMessages?: number;
   /**
@@ -63,20 +64,6 @@ export interface RawSinkOptions {
   onApplied?: (applied: { table: string; latenciesMs: readonly number[] }) => void;
 }
 
-interface CapturedTopic {
-  topic: string;
-  connector: ConnectorDefinition;
-  shape: RawTableShape;
-  columnNames: ReadonlySet<string>;
-  decoder: ChangeDecoder;
-  /**
-   * Writer schemas reconciled (or being reconciled) with the raw table: the verdict, `undefined` = compatible.
-   * A promise, so partitions applied concurrently that meet a new schema together reconcile it once.
-   */
-  schemas: Map<number, Promise<string | undefined>>;
-  paused: PausedTable | undefined;
-}
-
 type Message = KafkaMessage;
 
 export class RawSink {
@@ -87,30 +74,32 @@ export class RawSink {
   private deadLetters: DeadLetters | undefined;
   private pausedPoll: NodeJS.Timeout | undefined;
   private polling = false;
+  private rewinds: RewindFollower | undefined;
+  private readonly seeker: CursorSeeker;
   /** Set when kafkajs gave up on the consumer without restarting it: the process must be replaced. */
   private crashed: Error | undefined;
 
-  constructor(private readonly options: RawSinkOptions) {}
+  constructor(private readonly options: RawSinkOptions) {
+    this.seeker = new CursorSeeker({
+      pool: options.pool,
+      groupId: options.groupId,
+      logger: options.logger,
+      consumer: () => this.consumer,
+      admin: () => this.admin,
+      assignment: this.assignment,
+    });
+  }
 
   /** Loads the raw tables, joins the group and consumes until `stop`. */
   async start(): Promise<void> {
     const { kafka, connectors, registry, groupId, logger } = this.options;
     for (const connector of connectors.connectors) {
       const topic = connectors.topicOf(connector);
-      const captured: CapturedTopic = {
-        topic,
-        connector,
-        shape: undefined as unknown as RawTableShape,
-        columnNames: new Set(),
-        decoder: undefined as unknown as ChangeDecoder,
-        schemas: new Map(),
-        paused: undefined,
-      };
-      await this.reloadShape(captured);
-      captured.decoder = new ChangeDecoder(registry, {
-        conflictColumns: captured.shape.conflictColumns,
-        rawColumns: () => captured.columnNames,
-        transform: connector.transform,
+      const captured = await CapturedTopic.load(topic, connector, {
+        pool: this.options.pool,
+        registry,
+        metrics: this.options.metrics,
+        logger,
       });
       this.topics.set(topic, captured);
     }
@@ -132,12 +121,14 @@ export class RawSink {
       for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
         this.assignment.set(topic, partitions);
       }
-      void this.seekToStoredOffsets(payload.memberAssignment).catch((error: unknown) =>
-        logger.error(
-          { err: error },
-          'could not seek to the stored offsets; the batch guard still protects the cursor',
-        ),
-      );
+      void this.seeker
+        .seekToStored(payload.memberAssignment)
+        .catch((error: unknown) =>
+          logger.error(
+            { err: error },
+            'could not seek to the stored offsets; the batch guard still protects the cursor',
+          ),
+        );
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (payload.restart) return; // kafkajs rejoins by itself, from the stored cursor (GROUP_JOIN seek)
@@ -150,17 +141,28 @@ export class RawSink {
       partitionsConsumedConcurrently: this.options.partitionsConcurrency ?? 3,
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: (payload) =>
-        this.handleBatch(payload).catch((error: unknown) => {
+      eachBatch: (payload) => {
+        const handled = this.handleBatch(payload).catch((error: unknown) => {
           logger.error(
             { err: error, topic: payload.batch.topic, partition: payload.batch.partition },
             'batch failed; it is consumed again from the stored cursor',
           );
           throw error;
-        }),
+        });
+        this.seeker.track(payload.batch.topic, payload.batch.partition, handled);
+        return handled;
+      },
     });
     await this.syncPausedTables();
     this.pausedPoll = setInterval(() => void this.syncPausedTables(), this.options.pausedPollMs ?? 10_000);
+    this.rewinds = new RewindFollower({
+      pool: this.options.pool,
+      group: groupId,
+      pollMs: this.options.rewindPollMs ?? 5_000,
+      logger,
+      onRewind: (notice) => this.seeker.followRewind(notice),
+    });
+    await this.rewinds.start();
     logger.info({ groupId, topics: [...this.topics.keys()] }, 'raw sink consuming');
   }
 
@@ -173,37 +175,10 @@ export class RawSink {
 
   async stop(): Promise<void> {
     clearInterval(this.pausedPoll);
+    await this.rewinds?.stop();
     await this.consumer?.disconnect().catch(() => undefined);
     await this.deadLetters?.close();
     await this.admin?.disconnect().catch(() => undefined);
-  }
-
-  private async reloadShape(captured: CapturedTopic): Promise<void> {
-    captured.shape = await withPooledClient(this.options.pool, (client) =>
-      loadTableShape(client, captured.connector),
-    );
-    captured.columnNames = new Set(captured.shape.columns.map((column) => column.name));
-  }
-
-  private async storedOffsets(topic: string, partitions: readonly number[]): Promise<Map<number, bigint>> {
-    const { rows } = await this.options.pool.query<{ partition: number; next_offset: string }>(
-      `SELECT partition, next_offset::text FROM cdc.consumer_offsets
-        WHERE consumer_group = $1 AND topic = $2 AND partition = ANY($3::integer[])`,
-      [this.options.groupId, topic, partitions],
-    );
-    return new Map(rows.map((row) => [row.partition, BigInt(row.next_offset)]));
-  }
-
-  private async seekToStoredOffsets(assignment: Record<string, number[]>): Promise<void> {
-    for (const [topic, partitions] of Object.entries(assignment)) {
-      const stored = await this.storedOffsets(topic, partitions);
-      const bounds = await (this.admin as Admin).fetchTopicOffsets(topic);
-      for (const partition of partitions) {
-        const low = bounds.find((bound) => bound.partition === partition)?.low ?? '0';
-        const offset = stored.get(partition) ?? BigInt(low);
-        this.consumer?.seek({ topic, partition, offset: String(offset) });
-      }
-    }
   }
 
   /**
@@ -221,17 +196,31 @@ export class RawSink {
     const captured = this.topics.get(batch.topic);
     const size = this.options.maxBatchMessages ?? 2_000;
     let committable: string | undefined;
+    // Where this batch's fetch started: it holds every message from there on (kafkajs drops earlier ones).
+    let origin = BigInt(
+      (batch as unknown as { fetchedOffset?: string }).fetchedOffset ?? batch.firstOffset() ?? 0,
+    );
     for (let start = 0; start < batch.messages.length; start += size) {
       if (!captured || captured.paused || !isRunning() || isStale()) break;
       const slice = batch.messages.slice(start, start + size);
-      const outcome = await retryTransient(() => this.applySlice(captured, batch, slice), {
+      const from = origin;
+      const outcome = await retryTransient(() => this.applySlice(captured, batch, slice, from), {
         control: { heartbeat, isRunning, isStale },
         logger: this.options.logger,
         where: { topic: batch.topic, partition: batch.partition },
+      }).catch((error: unknown) => {
+        // A rewind moved the cursor under this slice (rolled back): follow the cursor, not this batch.
+        if (error instanceof PipelineError && error.code === 'CURSOR_MOVED') return undefined;
+        throw error;
       });
+      if (!outcome) {
+        await this.seeker.seekToStored({ [batch.topic]: [batch.partition] });
+        break;
+      }
       if (outcome.settled) {
         resolveOffset(outcome.settled.offset);
         committable = outcome.settled.offset;
+        origin = BigInt(outcome.settled.offset) + 1n;
       } else if (outcome.alreadyApplied) {
         // The whole slice lies below the stored cursor (a seek back raced with the first batch, or a
         // redelivery): resolve it so the fetcher moves on, and jump to the cursor instead of walking up to it.
@@ -262,9 +251,20 @@ export class RawSink {
     captured: CapturedTopic,
     batch: EachBatchPayload['batch'],
     messages: readonly Message[],
+    origin: bigint,
   ): Promise<{ settled: Message | undefined; alreadyApplied: Message | undefined; next: bigint }> {
     const started = performance.now();
-    const next = (await this.storedOffsets(batch.topic, [batch.partition])).get(batch.partition) ?? 0n;
+    const stored = (
+      await readCursor(this.options.pool, this.options.groupId, batch.topic, [batch.partition])
+    ).get(batch.partition);
+    // Fetched from beyond the cursor: the messages in between are not in this batch. Only a rewind does
+    // that (a batch fetched before it, applied after it); applying would skip them. Follow the cursor instead.
+    if (stored !== undefined && (await this.seeker.fetchedBeyond(batch, stored, origin))) {
+      throw new PipelineError('CURSOR_MOVED', 'the cursor is behind the fetched batch (cdc rewind)', {
+        details: { topic: batch.topic, partition: batch.partition },
+      });
+    }
+    const next = stored ?? 0n;
     const changes: TableChange[] = [];
     const letters: DeadLetter[] = [];
     const byOffset = new Map<bigint, Message>();
@@ -286,7 +286,7 @@ export class RawSink {
           value: message.value,
         });
         if (decoded.kind !== 'tombstone') {
-          const reason = await this.reconcileSchema(captured, decoded.schemaId);
+          const reason = await captured.reconcile(decoded.schemaId);
           if (reason !== undefined) {
             pause = { schemaId: decoded.schemaId, reason };
             break; // this message and the rest of the partition wait for the migration
@@ -307,7 +307,7 @@ export class RawSink {
           client,
           this.options.groupId,
           [{ shape: captured.shape, truncate: captured.connector.destination.truncate ?? 'apply', changes }],
-          [{ topic: batch.topic, partition: batch.partition, nextOffset }],
+          [{ topic: batch.topic, partition: batch.partition, nextOffset, expected: stored ?? null }],
           {
             beforeCommit: (rejected) =>
               (this.deadLetters as DeadLetters).send([
@@ -332,45 +332,6 @@ export class RawSink {
     }
     if (pause) await this.pauseTable(captured, pause.schemaId, pause.reason);
     return { settled, alreadyApplied, next };
-  }
-
-  /**
-   * A writer schema's first message: add the columns it brings, or say why the raw table cannot take it. The
-   * shape is reloaded before concluding "incompatible": another replica or a migration may have fixed it.
-   */
-  private reconcileSchema(captured: CapturedTopic, schemaId: number): Promise<string | undefined> {
-    let verdict = captured.schemas.get(schemaId);
-    if (!verdict) {
-      verdict = this.reconcileOnce(captured, schemaId);
-      captured.schemas.set(schemaId, verdict);
-      verdict.catch(() => captured.schemas.delete(schemaId)); // a transient failure: try again next time
-    }
-    return verdict;
-  }
-
-  private async reconcileOnce(captured: CapturedTopic, schemaId: number): Promise<string | undefined> {
-    if (captured.connector.transform) return undefined;
-    const columns = await captured.decoder.columnsOf(schemaId);
-    let verdict = reconcile(captured.shape, columns);
-    if (verdict.kind === 'incompatible' || verdict.add.length > 0) {
-      await this.reloadShape(captured);
-      verdict = reconcile(captured.shape, columns);
-    }
-    if (verdict.kind === 'compatible' && verdict.add.length > 0) {
-      await addColumns(this.options.pool, captured.shape.table, verdict.add);
-      await this.reloadShape(captured);
-      // Per replica: two replicas meeting the same new column at once both count it (the DDL is idempotent).
-      this.options.metrics.columnsAdded.inc({ table: captured.connector.name }, verdict.add.length);
-      this.options.logger.info(
-        {
-          table: captured.shape.table,
-          schemaId,
-          columns: verdict.add.map((column) => `${column.name} ${column.sqlType}`),
-        },
-        'column(s) added at the source: added to the raw table',
-      );
-    }
-    return verdict.kind === 'incompatible' ? verdict.reason : undefined;
   }
 
   private async pauseTable(captured: CapturedTopic, schemaId: number, reason: string): Promise<void> {
@@ -408,8 +369,8 @@ export class RawSink {
             'table paused (cdc.table_state)',
           );
         } else if (row && row.schemaId !== undefined) {
-          captured.schemas.delete(row.schemaId);
-          if ((await this.reconcileSchema(captured, row.schemaId)) === undefined) {
+          captured.forget(row.schemaId);
+          if ((await captured.reconcile(row.schemaId)) === undefined) {
             await markActive(this.options.pool, captured.topic, captured.shape.table);
             await this.resumeTable(captured);
           }
@@ -430,7 +391,7 @@ export class RawSink {
   /** Back to the stored cursor first (the fetcher's position may be past it), then fetching again. */
   private async resumeTable(captured: CapturedTopic): Promise<void> {
     const partitions = this.assignment.get(captured.topic) ?? [];
-    if (partitions.length > 0) await this.seekToStoredOffsets({ [captured.topic]: partitions });
+    if (partitions.length > 0) await this.seeker.seekToStored({ [captured.topic]: partitions });
     captured.paused = undefined;
     this.consumer?.resume([{ topic: captured.topic }]);
     this.options.metrics.tablePaused.set({ table: captured.connector.name }, 0);

@@ -7,6 +7,7 @@ import { connectorCatalogue } from '../../connectors/index.ts';
 import { loadConfig } from '../../lib/config/index.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
 import { platformaticConnection } from '../../lib/kafka/platformatic.ts';
+import { createNotifier } from '../../lib/notify/index.ts';
 import { startOpsServer } from '../../lib/observability/ops-server.ts';
 import { createSchemaRegistryClient } from '../../lib/registry/index.ts';
 import { configure, runMain } from '../../lib/runtime/index.ts';
@@ -25,6 +26,7 @@ await runMain('replication-reader', async () => {
     'replication',
     'reader',
     'ops',
+    'alerts',
   ]);
   const connectors = connectorCatalogue(config.kafka.topics.prefix);
   const needsKey = connectors.connectors.some(
@@ -38,6 +40,7 @@ await runMain('replication-reader', async () => {
   const connection = platformaticConnection(config.kafka, 'reader');
   const registry = new Registry();
   const metrics = createReaderMetrics(registry);
+  const notifier = createNotifier(config.alerts, logger, 'replication-reader');
   const service = new ReaderService({
     coreUrl: config.coreDatabase.url,
     slot: config.replication.slotName,
@@ -61,6 +64,7 @@ await runMain('replication-reader', async () => {
     pausedRetryMs: config.reader.pausedRetryMs,
     logger,
     metrics,
+    notifier,
   });
   const ops = await startOpsServer({
     registry,
@@ -85,6 +89,7 @@ await runMain('replication-reader', async () => {
     await service.run(stopRequested);
   } finally {
     await ops.close();
+    await notifier.close();
   }
   return 0;
 });

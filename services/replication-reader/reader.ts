@@ -49,6 +49,8 @@ export interface ReaderRunOptions {
   metrics: ReaderMetrics;
   /** Called once the session streams (readiness). */
   onStreaming?: (startLsn: bigint) => void;
+  /** Told on every description of a table whether the registry paused it (alerts.ts keeps the news). */
+  onTablePaused?: (table: string, paused: boolean) => void;
   /** The producing client (producer/create-sender.ts); default: the kafkajs adapter on `kafka`. */
   createSender?: () => ConnectedSender;
 }
@@ -162,7 +164,10 @@ export async function runReader(
       registry: options.registry,
       pseudonymisationKey: options.pseudonymisationKey,
       knownColumns: new Map(),
-      onPaused: (table: string, paused: boolean) => metrics.tablePaused.set({ table }, paused ? 1 : 0),
+      onPaused: (table: string, paused: boolean) => {
+        metrics.tablePaused.set({ table }, paused ? 1 : 0);
+        options.onTablePaused?.(table, paused);
+      },
     };
 
     await sender.connect();

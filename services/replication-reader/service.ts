@@ -3,15 +3,21 @@
  * durable position with backoff after a transient failure, stop gracefully when asked.
  */
 import { classifyError } from '../../lib/errors/index.ts';
+import { type Notifier, noopNotifier } from '../../lib/notify/index.ts';
 import { backoffDelay, sleep } from '../../lib/retry/backoff.ts';
 import { reportError } from '../../lib/runtime/index.ts';
 import { acquireLease } from '../../lib/source/lease.ts';
+import { ReaderAlerts } from './alerts.ts';
 import { type ReaderRunOptions, runReader } from './reader.ts';
 
 /** What one run needs (reader.ts), plus the restart budget; readiness is reported by the service itself. */
-export type ReaderServiceOptions = Omit<ReaderRunOptions, 'onStreaming'> & {
+export type ReaderServiceOptions = Omit<ReaderRunOptions, 'onStreaming' | 'onTablePaused'> & {
   /** Consecutive failed runs before the process gives up (and its supervisor restarts it). */
   maxConsecutiveFailures?: number;
+  /** Alerts to people (alerts.ts); default: none. */
+  notifier?: Notifier;
+  /** Consecutive failed runs before people are alerted (default 3). */
+  alertAfterFailures?: number;
 };
 
 export type ReaderState =
@@ -25,8 +31,11 @@ export type ReaderState =
 export class ReaderService {
   state: ReaderState = 'starting';
   detail = 'starting';
+  private readonly alerts: ReaderAlerts;
 
-  constructor(private readonly options: ReaderServiceOptions) {}
+  constructor(private readonly options: ReaderServiceOptions) {
+    this.alerts = new ReaderAlerts(options.notifier ?? noopNotifier, options);
+  }
 
   /** Runs until `stopRequested` resolves (graceful) or failures exhaust the budget (throws). */
   async run(stopRequested: Promise<void>): Promise<void> {
@@ -56,7 +65,9 @@ export class ReaderService {
           const outcome = await runReader(
             {
               ...this.options,
+              onTablePaused: (table, paused) => this.alerts.tablePaused(table, paused),
               onStreaming: () => {
+                this.alerts.streaming();
                 failures = 0;
                 this.set('streaming', `streaming slot ${this.options.slot}`);
               },
@@ -73,8 +84,9 @@ export class ReaderService {
           metrics.restarts.inc();
           const disposition = classifyError(error);
           reportError(error, { service: 'replication-reader', disposition });
-          if (failures >= (this.options.maxConsecutiveFailures ?? 20)) throw error;
           const delayMs = Math.round(backoffDelay(failures, { initialDelayMs: 500, maxDelayMs: 30_000 }));
+          this.alerts.runFailed(error, failures, delayMs);
+          if (failures >= (this.options.maxConsecutiveFailures ?? 20)) throw error;
           // Fatal errors (configuration, a rejected schema) are retried slowly too: an operator may fix them
           // live, and holding the slot loses nothing, whereas exiting would just restart the same way.
           logger.error(

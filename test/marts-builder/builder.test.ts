@@ -10,8 +10,9 @@ import pg from 'pg';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../lib/logging/index.ts';
+import type { NotifyEvent } from '../../lib/notify/index.ts';
 import { runDbmate } from '../../scripts/db/dbmate.ts';
-import { MartsBuilder } from '../../services/marts-builder/builder.ts';
+import { MartsBuilder, type MartsBuilderOptions } from '../../services/marts-builder/builder.ts';
 import { createBuilderMetrics } from '../../services/marts-builder/metrics.ts';
 import { consistentWatermark } from '../../services/marts-builder/watermark.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../support/databases.ts';
@@ -44,7 +45,7 @@ async function asTransform<Row extends pg.QueryResultRow>(sql: string): Promise<
   }
 }
 
-function builder(): MartsBuilder {
+function builder(overrides: Partial<MartsBuilderOptions> = {}): MartsBuilder {
   return new MartsBuilder({
     pool,
     admin,
@@ -69,6 +70,7 @@ function builder(): MartsBuilder {
     logger: createLogger({ service: 'builder-test', level: 'silent' }),
     metrics: createBuilderMetrics(new Registry()),
     report: (error, context) => reports.push(`${context.failingNode}: ${(error as Error).message}`),
+    ...overrides,
   });
 }
 
@@ -141,7 +143,11 @@ describe('marts builder', () => {
 
   it("reports a failing model with dbt's message, backs off, and a later tick recovers", async () => {
     await pool.query('DROP TABLE analytics_raw.fixture_switch');
-    const running = builder();
+    const alerts: NotifyEvent[] = [];
+    const running = builder({
+      notifier: { notify: (event) => alerts.push(event), close: async () => undefined },
+      alertAfterFailures: 1,
+    });
     const failed = await running.buildOnce();
     expect(failed).toMatchObject({ status: 'failed', failingNode: 'model.builder_fixture.fixture_flaky' });
     expect(failed.status === 'failed' && failed.error).toMatch(/fixture_switch/);
@@ -152,6 +158,14 @@ describe('marts builder', () => {
     );
     expect(rows[0]?.status).toBe('failed');
     expect(rows[0]?.error).toContain('fixture_flaky');
+    expect(alerts).toMatchObject([
+      {
+        kind: 'failure',
+        key: 'marts.build',
+        fields: { failing: 'model.builder_fixture.fixture_flaky', 'consecutive failures': 1 },
+      },
+    ]);
+    expect(alerts[0]?.detail).toMatch(/fixture_switch/);
 
     await pool.query('CREATE TABLE analytics_raw.fixture_switch (switch_on boolean)');
     running.start();
@@ -169,6 +183,8 @@ describe('marts builder', () => {
       await running.stop();
     }
     expect(running.nextDelayMs()).toBe(1_000);
+    expect(alerts.map((alert) => alert.kind)).toEqual(['failure', 'recovery']);
+    expect(alerts[1]).toMatchObject({ key: 'marts.build', fields: { 'failed builds': 1 } });
   }, 240_000);
 
   it('holds the watermark at the newest change applied from a partition the sink is behind on', async () => {

@@ -71,6 +71,9 @@ describe('schema changes while streaming', () => {
     );
     expect(tags.map((row) => row.id)).toContain(1n);
     await waitForMetric('cdc_reader_table_paused', 'notes', 1);
+    expect(fixture.notifications).toMatchObject([
+      { kind: 'pause', key: 'table:notes', fields: { table: 'notes', topic } },
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 1_500)); // several status intervals
     expect(await fixture.confirmedFlushLsn()).toBeLessThan(afterChange);
     const notes = creates(await fixture.read(topic, (all) => creates(all).some((row) => row.id === 10n)));
@@ -93,6 +96,10 @@ describe('schema changes while streaming', () => {
     expect(rows.find((row) => row.id === 4n)).toMatchObject({ id: 4n, priority: 'urgent' });
     expect(fixture.replays).toBeGreaterThan(replaysBefore);
     await waitForMetric('cdc_reader_table_paused', 'notes', 0);
+    expect(fixture.notifications.map((event) => [event.kind, event.key])).toEqual([
+      ['pause', 'table:notes'],
+      ['resume', 'table:notes'],
+    ]);
     const confirmedPast = async () => (await fixture.confirmedFlushLsn()) >= afterChange;
     for (let attempt = 0; attempt < 50 && !(await confirmedPast()); attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 200));

@@ -27,6 +27,12 @@ export interface PartitionCursor {
   topic: string;
   partition: number;
   nextOffset: bigint;
+  /**
+   * The cursor the batch was read against (null: none stored). When given, the cursor moves only if it still
+   * holds this value; otherwise an operator rewound it meanwhile and the whole batch rolls back (CURSOR_MOVED),
+   * so a batch read before a rewind never overwrites it.
+   */
+  expected?: bigint | null;
 }
 
 export interface AppliedCounts {
@@ -178,22 +184,49 @@ export async function applyBatch(
       }
     }
     if (cursors.length > 0) {
-      await client.query(
-        `INSERT INTO cdc.consumer_offsets (consumer_group, topic, partition, next_offset, source_committed_at)
-         SELECT $1, c.topic, c.partition, c.next_offset, c.committed_at
-           FROM unnest($2::text[], $3::integer[], $4::bigint[], $5::timestamptz[])
-             AS c(topic, partition, next_offset, committed_at)
-         ON CONFLICT (consumer_group, topic, partition)
-         DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now(),
-           source_committed_at = GREATEST(cdc.consumer_offsets.source_committed_at, EXCLUDED.source_committed_at)`,
+      // An UPDATE that checks the expected cursor (waiting on, then re-checking, a row a rewind holds locked),
+      // and an INSERT for partitions without a cursor yet; a partition neither wrote has been moved.
+      const moved = await client.query<{ written: string }>(
+        `WITH c AS (
+           SELECT * FROM unnest($2::text[], $3::integer[], $4::bigint[], $5::timestamptz[], $6::boolean[], $7::bigint[])
+             AS c(topic, partition, next_offset, committed_at, checked, expected)
+         ), updated AS (
+           UPDATE cdc.consumer_offsets o
+              SET next_offset = c.next_offset, updated_at = now(),
+                  source_committed_at = GREATEST(o.source_committed_at, c.committed_at)
+             FROM c
+            WHERE o.consumer_group = $1 AND o.topic = c.topic AND o.partition = c.partition
+              AND (NOT c.checked OR o.next_offset = c.expected)
+           RETURNING 1
+         ), inserted AS (
+           INSERT INTO cdc.consumer_offsets (consumer_group, topic, partition, next_offset, source_committed_at)
+           SELECT $1, c.topic, c.partition, c.next_offset, c.committed_at FROM c
+            WHERE (NOT c.checked OR c.expected IS NULL)
+              AND NOT EXISTS (SELECT 1 FROM cdc.consumer_offsets o
+                               WHERE o.consumer_group = $1 AND o.topic = c.topic AND o.partition = c.partition)
+           ON CONFLICT (consumer_group, topic, partition) DO NOTHING
+           RETURNING 1
+         )
+         SELECT ((SELECT count(*) FROM updated) + (SELECT count(*) FROM inserted))::text AS written`,
         [
           consumerGroup,
           cursors.map((cursor) => cursor.topic),
           cursors.map((cursor) => cursor.partition),
           cursors.map((cursor) => String(cursor.nextOffset)),
           cursors.map((cursor) => newestCommit(tables, cursor)),
+          cursors.map((cursor) => cursor.expected !== undefined),
+          cursors.map((cursor) => (cursor.expected == null ? null : String(cursor.expected))),
         ],
       );
+      if (Number(moved.rows[0]?.written) < cursors.length) {
+        throw new PipelineError(
+          'CURSOR_MOVED',
+          'the cursor was moved (cdc rewind) while this batch was applied',
+          {
+            details: { partitions: cursors.map((cursor) => `${cursor.topic}/${cursor.partition}`) },
+          },
+        );
+      }
     }
     if (rejected.length > 0 && !options.beforeCommit) throw (rejected[0] as RejectedRow).error;
     await options.beforeCommit?.(rejected);

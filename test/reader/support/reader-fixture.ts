@@ -9,8 +9,10 @@ import { createConnectorCatalogue } from '../../../connectors/catalogue.ts';
 import { defineConnector } from '../../../connectors/define.ts';
 import type { ConnectorDefinition } from '../../../connectors/types.ts';
 import { createLogger } from '../../../lib/logging/index.ts';
+import type { NotifyEvent } from '../../../lib/notify/index.ts';
 import { createSchemaRegistryClient } from '../../../lib/registry/index.ts';
 import { syncPublication } from '../../../lib/source/publication.ts';
+import { ReaderAlerts } from '../../../services/replication-reader/alerts.ts';
 import { createReaderMetrics } from '../../../services/replication-reader/metrics.ts';
 import { defaultBatchingOptions } from '../../../services/replication-reader/producer/batching-producer.ts';
 import {
@@ -44,6 +46,8 @@ export class ReaderFixture {
   private running: { stop: () => void; done: Promise<void> } | undefined;
   /** Runs that ended to replay from the slot (a paused table resumed), since the fixture was created. */
   replays = 0;
+  /** What a ReaderService would tell people about the tables' pauses (alerts.ts), recorded. */
+  readonly notifications: NotifyEvent[] = [];
 
   constructor(readonly brokers: string[] = requireEnv('KAFKA_BROKERS').split(',')) {
     this.kafka = new Kafka({
@@ -94,13 +98,18 @@ export class ReaderFixture {
       streaming = resolve;
     });
     const metrics = createReaderMetrics(this.metricsRegistry);
+    const connectors = createConnectorCatalogue(this.connectors, this.prefix);
+    const alerts = new ReaderAlerts(
+      { notify: (event) => this.notifications.push(event), close: async () => undefined },
+      { slot: this.slot, connectors, pausedRetryMs: 500 },
+    );
     const runOnce = () =>
       runReader(
         {
           coreUrl: this.database.url('DATABASE_URL_CORE'),
           slot: this.slot,
           publication: this.publication,
-          connectors: createConnectorCatalogue(this.connectors, this.prefix),
+          connectors,
           kafka: this.kafka,
           createSender: () =>
             createSender(options.kafkaClient ?? 'platformatic', {
@@ -117,6 +126,7 @@ export class ReaderFixture {
           pausedRetryMs: 500,
           snapshotChunkRows: options.snapshotChunkRows,
           onStreaming: () => streaming(),
+          onTablePaused: (table, paused) => alerts.tablePaused(table, paused),
         },
         stopRequested,
       );

@@ -1,0 +1,101 @@
+/**
+ * What the reader tells people (lib/notify): a table paused because the registry rejected its new schema, and
+ * resumed; the stream failing run after run, and streaming again. Lives across runs (a pause and its resume
+ * happen in different runs: the resume is a replay), so it belongs to the service, not to one run.
+ */
+import type { ConnectorCatalogue } from '../../connectors/index.ts';
+import { disclosableMessage, disclosureOf } from '../../lib/errors/disclosure.ts';
+import type { Notifier } from '../../lib/notify/index.ts';
+
+export interface ReaderAlertSettings {
+  slot: string;
+  connectors: ConnectorCatalogue;
+  /** Consecutive failed runs before people are alerted (default 3). */
+  alertAfterFailures?: number;
+  pausedRetryMs?: number;
+}
+
+const service = 'replication-reader';
+
+export class ReaderAlerts {
+  private readonly paused = new Set<string>();
+  private failures = 0;
+
+  constructor(
+    private readonly notifier: Notifier,
+    private readonly settings: ReaderAlertSettings,
+  ) {}
+
+  private get threshold(): number {
+    return this.settings.alertAfterFailures ?? 3;
+  }
+
+  /** Told on every description of a table: only a change between paused and streaming is news. */
+  tablePaused(table: string, paused: boolean): void {
+    if (paused === this.paused.has(table)) return;
+    const connector = this.settings.connectors.byName(table);
+    const topic = connector ? this.settings.connectors.topicOf(connector) : undefined;
+    const fields = { table, ...(topic ? { topic } : {}), slot: this.settings.slot };
+    if (paused) {
+      this.paused.add(table);
+      const retrySeconds = Math.round((this.settings.pausedRetryMs ?? 30_000) / 1000);
+      this.notifier.notify({
+        kind: 'pause',
+        service,
+        key: `table:${table}`,
+        title: `table ${table} paused: the registry rejected its new schema`,
+        detail:
+          "The other tables keep streaming and the slot holds this table's changes, so nothing is " +
+          "lost, but the slot's confirmed position waits and WAL accumulates. Accept the schema " +
+          `change in the registry (the reader's "table paused" log line has the exact call); the ` +
+          `reader checks every ${retrySeconds} s and resumes the table by itself.`,
+        fields,
+      });
+    } else {
+      this.paused.delete(table);
+      this.notifier.notify({
+        kind: 'resume',
+        service,
+        key: `table:${table}`,
+        title: `table ${table} streams again`,
+        detail: 'The registry accepted its schema; the reader replayed its held changes from the slot.',
+        fields,
+      });
+    }
+  }
+
+  /** After a run failed; `failures` counts consecutive failed runs. */
+  runFailed(error: unknown, failures: number, retryInMs: number): void {
+    this.failures = failures;
+    if (failures < this.threshold) return;
+    const { code } = disclosureOf(error);
+    this.notifier.notify({
+      kind: 'failure',
+      service,
+      key: 'reader.stream',
+      title: `replication stream failed ${failures} times in a row`,
+      detail: disclosableMessage(error),
+      fields: {
+        slot: this.settings.slot,
+        ...(code ? { code } : {}),
+        'consecutive failures': failures,
+        'next attempt in': `${Math.round(retryInMs / 1000)} s`,
+      },
+    });
+  }
+
+  /** A run streams: a recovery when people were told it was failing. */
+  streaming(): void {
+    const failures = this.failures;
+    this.failures = 0;
+    if (failures < this.threshold) return;
+    this.notifier.notify({
+      kind: 'recovery',
+      service,
+      key: 'reader.stream',
+      title: 'replication stream is streaming again',
+      detail: `after ${failures} failed runs; it restarted from the durable position: nothing skipped.`,
+      fields: { slot: this.settings.slot, 'failed runs': failures },
+    });
+  }
+}
