@@ -306,8 +306,8 @@ export const healthSection = z
   .object({
     HEALTH_SLOT_LAG_WARN_BYTES: positiveInt.default(1024 ** 3),
     HEALTH_SLOT_LAG_FAIL_BYTES: positiveInt.default(10 * 1024 ** 3),
-    HEALTH_CONSUMER_LAG_WARN_SECONDS: positiveInt.default(60),
-    HEALTH_CONSUMER_LAG_FAIL_SECONDS: positiveInt.default(300),
+    HEALTH_CONSUMER_LAG_WARN_SECONDS: positiveInt.default(300),
+    HEALTH_CONSUMER_LAG_FAIL_SECONDS: positiveInt.default(1800),
     HEALTH_MARTS_WARN_SECONDS: positiveInt.default(1800),
     HEALTH_MARTS_FAIL_SECONDS: positiveInt.default(7200),
     // The services' /metrics, comma-separated when there are several replicas (sinks).

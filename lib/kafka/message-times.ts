@@ -2,7 +2,7 @@
  * The Kafka timestamp of the message at a given offset, read without joining a consumer group: one Fetch
  * request to the partition's leader (@platformatic/kafka's low-level fetch). Lag in seconds needs "how old is
  * the oldest message not yet applied", and kafkajs can only read through a group, whose join costs seconds
- * and leaves traces; this is a single round trip per leader.
+ * and leaves traces; this is one small round trip per partition.
  */
 import { Consumer } from '@platformatic/kafka';
 import type { PlatformaticConnection } from './platformatic.ts';
@@ -37,46 +37,38 @@ export function createMessageTimes(connection: PlatformaticConnection): MessageT
       if (probes.length === 0) return found;
       const topics = [...new Set(probes.map((probe) => probe.topic))];
       const metadata = await consumer.metadata({ topics });
-      // One Fetch per leader, for all its partitions at once.
-      const byLeader = new Map<number, Map<string, OffsetProbe[]>>();
-      for (const probe of probes) {
-        const topic = metadata.topics.get(probe.topic);
-        const leader = topic?.partitions[probe.partition]?.leader;
-        if (!topic || leader === undefined) continue;
-        const forLeader = byLeader.get(leader) ?? new Map<string, OffsetProbe[]>();
-        forLeader.set(topic.id, [...(forLeader.get(topic.id) ?? []), probe]);
-        byLeader.set(leader, forLeader);
-      }
-      const topicNames = new Map([...metadata.topics].map(([name, topic]) => [topic.id, name]));
+      // One Fetch per partition: Kafka returns an oversized record batch whole only for the first partition
+      // of a response (KIP-74), and a large transaction makes large batches. A tiny size limit then means
+      // "just the batch holding this offset".
       await Promise.all(
-        [...byLeader].map(async ([node, forLeader]) => {
+        probes.map(async (probe) => {
+          const topic = metadata.topics.get(probe.topic);
+          const node = topic?.partitions[probe.partition]?.leader;
+          if (!topic || node === undefined) return;
           const response = await consumer.fetch({
             node,
             maxWaitTime: 0,
             minBytes: 1,
-            maxBytes: 4 * 1024 * 1024,
-            topics: [...forLeader].map(([topicId, topicProbes]) => ({
-              topicId,
-              partitions: topicProbes.map((probe) => ({
-                partition: probe.partition,
-                fetchOffset: BigInt(probe.offset),
-                partitionMaxBytes: 64 * 1024,
-                currentLeaderEpoch: -1,
-                lastFetchedEpoch: -1,
-              })),
-            })),
+            maxBytes: 1024,
+            topics: [
+              {
+                topicId: topic.id,
+                partitions: [
+                  {
+                    partition: probe.partition,
+                    fetchOffset: BigInt(probe.offset),
+                    partitionMaxBytes: 1024,
+                    currentLeaderEpoch: -1,
+                    lastFetchedEpoch: -1,
+                  },
+                ],
+              },
+            ],
           });
-          for (const topic of response.responses) {
-            const name = topicNames.get(topic.topicId);
-            if (!name) continue;
-            const wanted = forLeader.get(topic.topicId) ?? [];
-            for (const partition of topic.partitions) {
-              const probe = wanted.find((candidate) => candidate.partition === partition.partitionIndex);
-              if (!probe || partition.errorCode !== 0) continue;
-              const time = firstTimestampFrom(partition.records ?? [], BigInt(probe.offset));
-              if (time !== undefined) found.set(probeKey(name, partition.partitionIndex), time);
-            }
-          }
+          const partition = response.responses[0]?.partitions[0];
+          if (partition?.errorCode !== 0) return;
+          const time = firstTimestampFrom(partition.records ?? [], BigInt(probe.offset));
+          if (time !== undefined) found.set(probeKey(probe.topic, probe.partition), time);
         }),
       );
       return found;

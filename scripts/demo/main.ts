@@ -22,6 +22,7 @@ import { connectionEnv, repoRoot, stackHome } from '../stack/topology.ts';
 import { countRows, formatReport, parseWorkloadOptions, runWorkload } from '../workload/index.ts';
 import { seedCore } from './domain/seed-core.ts';
 import { showMarts } from './marts.ts';
+import { printPipelineHealth, startOpsDashboard } from './ops-dashboard.ts';
 import { resetRawTables, waitForRawTables } from './raw-tables.ts';
 import { changeCounts, type ServiceProcess, snapshotRows, startServiceProcess } from './service-process.ts';
 
@@ -197,6 +198,16 @@ await runMain('demo', async () => {
       logFile: path.join(stackHome, 'logs', 'demo-sink.log'),
     });
     console.log(`    ready on ${sink.opsUrl}/readyz, logs in ${sink.logFile}`);
+    console.log('==> ops service (services/ops/server): the live lag dashboard');
+    const ops: ServiceProcess = await startOpsDashboard({
+      reader: demoOpsPort,
+      sink: demoSinkOpsPort,
+      marts: demoMartsOpsPort,
+    });
+    console.log(
+      `    dashboard: ${ops.opsUrl}/  (open it now: it follows the run live; logs in ${ops.logFile})`,
+    );
+    console.log('    the same state on the command line: npm run cdc -- status');
     let report: Awaited<ReturnType<typeof runWorkload>>;
     const streamMismatches: string[] = [];
     try {
@@ -262,7 +273,15 @@ await runMain('demo', async () => {
           );
         }
       }
+      console.log('==> pipeline health, as the dashboard sees it');
+      await printPipelineHealth(ops.opsUrl);
+      const holdSeconds = Number(process.env.DEMO_HOLD_SECONDS ?? 0);
+      if (holdSeconds > 0) {
+        console.log(`    holding the pipeline for ${holdSeconds} s (DEMO_HOLD_SECONDS): ${ops.opsUrl}/`);
+        await new Promise((resolve) => setTimeout(resolve, holdSeconds * 1000));
+      }
     } finally {
+      await ops.stop();
       const sinkCode = await sink.stop();
       console.log(`    sink stopped with exit code ${sinkCode} (SIGTERM: batch committed, group left)`);
       const code = await reader.stop();

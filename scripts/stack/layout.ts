@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { stackHome } from './topology.ts';
 
-export type ServiceName = 'postgres' | 'kafka' | 'registry' | 'dbt-venv';
+export type ServiceName = 'postgres' | 'kafka' | 'registry' | 'dbt-venv' | 'ops-tools';
 
 export const layout = {
   home: stackHome,

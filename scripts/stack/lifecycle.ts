@@ -117,6 +117,7 @@ export async function up(stack: Stack = createStack()): Promise<ServiceStatus[]>
       kafkaInstalled.then(() => ensureRunning(stack.kafka)),
       Promise.all([postgres, registryInstalled]).then(() => ensureRunning(stack.registry)),
       installAndRun(stack.dbtVenv),
+      installAndRun(stack.opsTools),
     ]);
     const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
     const statuses = await status(stack);

@@ -1,6 +1,7 @@
 /** The services of the native stack, in start order. Built on demand, so importing this file starts nothing. */
 import { createDbtVenv } from './dbt-venv.ts';
 import { createKafka } from './kafka.ts';
+import { createOpsTools } from './ops-tools.ts';
 import { createPostgres } from './postgres.ts';
 import { createRegistry } from './registry.ts';
 import type { Service } from './service.ts';
@@ -10,6 +11,7 @@ export interface Stack {
   kafka: Service;
   registry: Service;
   dbtVenv: Service;
+  opsTools: Service;
 }
 
 export function createStack(): Stack {
@@ -18,9 +20,10 @@ export function createStack(): Stack {
     kafka: createKafka(),
     registry: createRegistry(),
     dbtVenv: createDbtVenv(),
+    opsTools: createOpsTools(),
   };
 }
 
 export function stackServices(stack: Stack): Service[] {
-  return [stack.postgres, stack.kafka, stack.registry, stack.dbtVenv];
+  return [stack.postgres, stack.kafka, stack.registry, stack.dbtVenv, stack.opsTools];
 }

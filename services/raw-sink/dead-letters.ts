@@ -7,6 +7,7 @@ import type { Admin, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { PipelineError } from '../../lib/errors/index.ts';
 import { deadLetterHeaders, deadLetterTopic } from '../../lib/kafka/dead-letters.ts';
 import type { Logger } from '../../lib/logging/index.ts';
+import { type Notifier, noopNotifier } from '../../lib/notify/index.ts';
 import type { SinkMetrics } from './metrics.ts';
 
 export { deadLetterTopic };
@@ -40,6 +41,7 @@ export class DeadLetters {
     private readonly kafka: Kafka,
     private readonly metrics: SinkMetrics,
     private readonly logger: Logger,
+    private readonly notifier: Notifier = noopNotifier,
   ) {}
 
   /** Creates the missing dead-letter topics (one partition each) and connects the producer. */
@@ -103,6 +105,20 @@ export class DeadLetters {
 
   /** Counts and logs sent letters: the code and where it came from; the message may quote a value (row data). */
   private record(letters: readonly DeadLetter[]): void {
+    const byTopic = new Map<string, DeadLetter[]>();
+    for (const letter of letters) byTopic.set(letter.topic, [...(byTopic.get(letter.topic) ?? []), letter]);
+    for (const [topic, sent] of byTopic) {
+      const codes = [...new Set(sent.map((letter) => letter.error.code))].join(', ');
+      // Rate-limited per topic by the notifier; codes and counts only, never the messages (they quote values).
+      this.notifier.notify({
+        kind: 'failure',
+        service: 'raw-sink',
+        key: `dlq:${topic}`,
+        title: `${sent.length} message(s) of ${topic} sent to the dead-letter topic`,
+        detail: `The partition moved on. See them with \`cdc dlq list --topic ${topic}\`; fix the cause, then \`cdc dlq replay\`.`,
+        fields: { topic, codes, count: sent.length },
+      });
+    }
     for (const letter of letters) {
       this.metrics.deadLetters.inc({ topic: letter.topic, code: letter.error.code });
       this.logger.warn(

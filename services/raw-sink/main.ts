@@ -4,6 +4,7 @@
  */
 import { Registry } from 'prom-client';
 import { connectorCatalogue } from '../../connectors/index.ts';
+import { createNotifier } from '../../lib/notify/index.ts';
 import { startOpsServer } from '../../lib/observability/ops-server.ts';
 import { configure, runMain } from '../../lib/runtime/index.ts';
 import { buildRawSink } from './wiring.ts';
@@ -11,13 +12,22 @@ import { buildRawSink } from './wiring.ts';
 const defaultOpsPort = 9102;
 
 await runMain('raw-sink', async () => {
-  const { config, logger } = configure('raw-sink', ['analyticsDatabase', 'kafka', 'registry', 'sink', 'ops']);
+  const { config, logger } = configure('raw-sink', [
+    'analyticsDatabase',
+    'kafka',
+    'registry',
+    'sink',
+    'ops',
+    'alerts',
+  ]);
+  const notifier = createNotifier(config.alerts, logger, 'raw-sink');
   const registry = new Registry();
   const { sink, pool } = buildRawSink({
     config,
     connectors: connectorCatalogue(config.kafka.topics.prefix),
     logger,
     metricsRegistry: registry,
+    notifier,
   });
   let state: 'starting' | 'consuming' | 'stopping' = 'starting';
   const ops = await startOpsServer({
@@ -41,6 +51,7 @@ await runMain('raw-sink', async () => {
     await sink.stop();
     await pool.end();
     await ops.close();
+    await notifier.close();
   }
   return 0;
 });

@@ -19,6 +19,7 @@ import type pg from 'pg';
 import type { ConnectorCatalogue } from '../../connectors/index.ts';
 import { classifyError, PipelineError } from '../../lib/errors/index.ts';
 import type { Logger } from '../../lib/logging/index.ts';
+import type { Notifier } from '../../lib/notify/index.ts';
 import { withPooledClient } from '../../lib/postgres/index.ts';
 import type { SchemaRegistryClient } from '../../lib/registry/index.ts';
 import { applyBatch } from './apply/apply-batch.ts';
@@ -44,6 +45,8 @@ export interface RawSinkOptions {
   metrics: SinkMetrics;
   /** How often paused tables are read from cdc.table_state and their cause checked again (default 10 s). */
   pausedPollMs?: number;
+  /** Alerts to people: pauses and resumes of tables, dead letters (default: none). */
+  notifier?: Notifier;
   /** How often cdc.cursor_rewinds is polled besides LISTEN (default 5 s). */
   rewindPollMs?: number;
   /** Messages applied per transaction (a fetched batch is split); default 2,000. */
@@ -74,6 +77,7 @@ export class RawSink {
   private deadLetters: DeadLetters | undefined;
   private pausedPoll: NodeJS.Timeout | undefined;
   private polling = false;
+  private pollAgain = false;
   private rewinds: RewindFollower | undefined;
   private readonly seeker: CursorSeeker;
   /** Set when kafkajs gave up on the consumer without restarting it: the process must be replaced. */
@@ -105,7 +109,7 @@ export class RawSink {
     }
     this.admin = kafka.admin();
     await this.admin.connect();
-    this.deadLetters = new DeadLetters(kafka, this.options.metrics, logger);
+    this.deadLetters = new DeadLetters(kafka, this.options.metrics, logger, this.options.notifier);
     await this.deadLetters.open(this.admin, [...this.topics.keys()]);
     const sessionTimeout = this.options.sessionTimeoutMs ?? 30_000;
     const consumer = kafka.consumer({
@@ -161,6 +165,9 @@ export class RawSink {
       pollMs: this.options.rewindPollMs ?? 5_000,
       logger,
       onRewind: (notice) => this.seeker.followRewind(notice),
+      onTableState: (topic) => {
+        if (this.topics.has(topic)) void this.syncPausedTables();
+      },
     });
     await this.rewinds.start();
     logger.info({ groupId, topics: [...this.topics.keys()] }, 'raw sink consuming');
@@ -344,6 +351,15 @@ export class RawSink {
       'incompatible schema change: the table is paused (other tables go on); fix the raw table and it resumes by itself',
     );
     await markPaused(this.options.pool, paused);
+    // Only the replica that pauses tells people; the others follow cdc.table_state quietly.
+    this.options.notifier?.notify({
+      kind: 'pause',
+      service: 'raw-sink',
+      key: `table:${captured.connector.name}`,
+      title: `${captured.shape.table} paused: incompatible schema change`,
+      detail: `${reason}. Other tables go on; it resumes by itself once the raw table is migrated.`,
+      fields: { table: captured.shape.table, topic: captured.topic, schemaId },
+    });
   }
 
   /**
@@ -352,7 +368,11 @@ export class RawSink {
    * is logged and the next one tries again.
    */
   private async syncPausedTables(): Promise<void> {
-    if (this.polling || !this.consumer) return;
+    if (!this.consumer) return;
+    if (this.polling) {
+      this.pollAgain = true; // a notification during a poll: poll once more right after
+      return;
+    }
     this.polling = true;
     try {
       const rows = new Map(
@@ -372,6 +392,13 @@ export class RawSink {
           captured.forget(row.schemaId);
           if ((await captured.reconcile(row.schemaId)) === undefined) {
             await markActive(this.options.pool, captured.topic, captured.shape.table);
+            this.options.notifier?.notify({
+              kind: 'resume',
+              service: 'raw-sink',
+              key: `table:${captured.connector.name}`,
+              title: `${captured.shape.table} resumed: the raw table now takes the new schema`,
+              fields: { table: captured.shape.table, topic: captured.topic },
+            });
             await this.resumeTable(captured);
           }
         } else if (!row && captured.paused) {
@@ -385,6 +412,10 @@ export class RawSink {
       );
     } finally {
       this.polling = false;
+      if (this.pollAgain) {
+        this.pollAgain = false;
+        void this.syncPausedTables();
+      }
     }
   }
 

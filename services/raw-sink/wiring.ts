@@ -20,12 +20,14 @@ export function buildRawSink(options: {
   metricsRegistry: Registry;
   applicationName?: string;
   onApplied?: RawSinkOptions['onApplied'];
+  notifier?: RawSinkOptions['notifier'];
 }): { sink: RawSink; pool: pg.Pool } {
   const { config, logger } = options;
   const pool = new pg.Pool({
     connectionString: config.analyticsDatabase.url,
-    // One per partition applied at once, one for the cursor reads and the paused-table poll.
-    max: config.sink.partitionsConcurrency + 2,
+    // One per partition applied at once, one for the cursor reads and the paused-table poll, one held by the
+    // LISTEN for rewinds and table pauses.
+    max: config.sink.partitionsConcurrency + 3,
     application_name: options.applicationName ?? 'cdc-raw-sink',
   });
   // An idle connection dropping (database restart) must not crash the process; the next batch reports it.
@@ -43,6 +45,7 @@ export function buildRawSink(options: {
     maxBatchMessages: config.sink.maxBatchMessages,
     partitionsConcurrency: config.sink.partitionsConcurrency,
     onApplied: options.onApplied,
+    notifier: options.notifier,
   });
   return { sink, pool };
 }

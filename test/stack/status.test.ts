@@ -25,10 +25,16 @@ describe('stack status --json', () => {
       timeout: 30_000,
     });
     const entries = JSON.parse(stdout) as StatusEntry[];
-    expect(entries.map((entry) => entry.service)).toEqual(['postgres', 'kafka', 'registry', 'dbt-venv']);
+    expect(entries.map((entry) => entry.service)).toEqual([
+      'postgres',
+      'kafka',
+      'registry',
+      'dbt-venv',
+      'ops-tools',
+    ]);
     for (const entry of entries) {
       expect(entry.healthy, `${entry.service}: ${entry.detail}`).toBe(true);
-      if (entry.service === 'dbt-venv') continue;
+      if (entry.service === 'dbt-venv' || entry.service === 'ops-tools') continue;
       expect(entry.pid).toBeTypeOf('number');
       expect(fs.existsSync(`/proc/${entry.pid}`), `${entry.service} pid ${entry.pid} is alive`).toBe(true);
       expect(fs.existsSync(entry.logFile)).toBe(true);

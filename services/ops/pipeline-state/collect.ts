@@ -8,9 +8,15 @@ import { deadLetterTopic } from '../../../lib/kafka/dead-letters.ts';
 import type { MessageTimes } from '../../../lib/kafka/message-times.ts';
 import type { Queryable } from '../../../lib/postgres/slots.ts';
 import { readConsumerGroups, readTopicBounds, type TopicBounds } from './consumer-state.ts';
-import { readCursors, readMartsState, readPausedTables, readReplayedCounts } from './cursor-state.ts';
+import {
+  readCursors,
+  readMartsState,
+  readPausedTables,
+  readReplayedCounts,
+  topicOfCursorKey,
+} from './cursor-state.ts';
 import { evaluateHealth, type HealthThresholds, worstLevel } from './health.ts';
-import { histogramQuantile, type Sample, sumOf } from './prometheus-text.ts';
+import { histogramBuckets, histogramQuantile, type Sample, sumOf } from './prometheus-text.ts';
 import {
   type ScrapeTargets,
   type ServiceName,
@@ -112,8 +118,9 @@ function dlqStates(
 
 export async function collectPipelineState(sources: StateSources, now = new Date()): Promise<PipelineState> {
   const errors: Errors = [];
-  const dlqTopics = sources.topics.map(deadLetterTopic);
-  const [slot, bounds, scrapes] = await Promise.all([
+  // The sinks' own bookkeeping first: the topics a group has a cursor on are reported even when no connector
+  // declares them any more (a table dropped from capture, a test's scratch topics).
+  const [slot, analytics, scrapes] = await Promise.all([
     attempt(
       errors,
       'core',
@@ -122,34 +129,43 @@ export async function collectPipelineState(sources: StateSources, now = new Date
     ),
     attempt(
       errors,
-      'kafka',
-      () => readTopicBounds(sources.admin, [...sources.topics, ...dlqTopics]),
-      new Map<string, TopicBounds[]>(),
+      'analytics',
+      () =>
+        sources.analytics(async (client) => ({
+          cursors: await readCursors(client, sources.groupIds),
+          paused: await readPausedTables(client),
+          marts: await readMartsState(client, now),
+        })),
+      { cursors: new Map<string, number>(), paused: [], marts: noMarts },
     ),
     scrapeServices(sources.scrape),
   ]);
   for (const [service, scrape] of Object.entries(scrapes) as [ServiceName, ServiceScrape][]) {
     if (scrape.failures.length > 0) errors.push({ source: service, message: scrape.failures.join('; ') });
   }
+  const topics = [...new Set([...sources.topics, ...[...analytics.cursors.keys()].map(topicOfCursorKey)])];
+  const dlqTopics = topics.map(deadLetterTopic);
+  const bounds = await attempt(
+    errors,
+    'kafka',
+    () => readTopicBounds(sources.admin, [...topics, ...dlqTopics]),
+    new Map<string, TopicBounds[]>(),
+  );
   const dlqLows = new Map(
     dlqTopics.flatMap((topic) =>
       bounds.get(topic)?.[0] ? [[topic, bounds.get(topic)?.[0]?.low ?? 0] as const] : [],
     ),
   );
-  const analytics = await attempt(
-    errors,
-    'analytics',
-    () =>
-      sources.analytics(async (client) => ({
-        cursors: await readCursors(client, sources.groupIds),
-        paused: await readPausedTables(client),
-        replayed: await readReplayedCounts(client, dlqLows),
-        marts: await readMartsState(client, now),
-      })),
-    { cursors: new Map<string, number>(), paused: [], replayed: new Map<string, number>(), marts: noMarts },
-  );
+  const replayed = errors.some((error) => error.source === 'analytics')
+    ? new Map<string, number>()
+    : await attempt(
+        errors,
+        'analytics',
+        () => sources.analytics((client) => readReplayedCounts(client, dlqLows)),
+        new Map<string, number>(),
+      );
   const captured = new Map(
-    sources.topics.flatMap((topic) => (bounds.has(topic) ? [[topic, bounds.get(topic) ?? []]] : [])),
+    topics.flatMap((topic) => (bounds.has(topic) ? [[topic, bounds.get(topic) ?? []]] : [])),
   );
   const consumers = errors.some((error) => error.source === 'kafka')
     ? []
@@ -168,7 +184,7 @@ export async function collectPipelineState(sources: StateSources, now = new Date
         [],
       );
   const sinkSamples: Sample[] = scrapes.sink.samples;
-  const dlq = dlqStates(bounds, sources.topics, analytics.replayed);
+  const dlq = dlqStates(bounds, topics, replayed);
   const facts = {
     at: now.toISOString(),
     reader: readerFromMetrics(slot, scrapes.reader),
@@ -189,6 +205,8 @@ export async function collectPipelineState(sources: StateSources, now = new Date
         0,
       ),
       deadLetters: dlq.reduce((total, topic) => total + topic.messages, 0),
+      commitToRawBuckets:
+        scrapes.sink.reachable > 0 ? histogramBuckets(sinkSamples, 'cdc_sink_commit_to_raw_seconds') : null,
     },
     errors,
   };

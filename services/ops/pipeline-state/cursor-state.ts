@@ -24,6 +24,9 @@ export async function readCursors(
   );
 }
 
+/** The topic of a `cursorKey`. */
+export const topicOfCursorKey = (key: string) => key.slice(key.indexOf('\u0000') + 1, key.lastIndexOf('/'));
+
 export const cursorKey = (group: string, topic: string, partition: number) =>
   `${group}\u0000${topic}/${partition}`;
 

@@ -44,18 +44,34 @@ export function sumOf(samples: readonly Sample[], name: string): number | null {
   return matching.length === 0 ? null : matching.reduce((total, sample) => total + sample.value, 0);
 }
 
-/**
- * A quantile of a Prometheus histogram from its cumulative `_bucket` samples (summed over instances), with
- * linear interpolation inside the bucket as PromQL's histogram_quantile does. Null when nothing was observed.
- */
-export function histogramQuantile(samples: readonly Sample[], name: string, quantile: number): number | null {
+/** A histogram's cumulative buckets `[upper bound, count]`, summed over instances, sorted by bound. */
+export type Buckets = [number, number][];
+
+export function histogramBuckets(samples: readonly Sample[], name: string): Buckets {
   const buckets = new Map<number, number>();
   for (const sample of samples) {
     if (sample.name !== `${name}_bucket` || sample.labels.le === undefined) continue;
     const bound = parseValue(sample.labels.le);
     buckets.set(bound, (buckets.get(bound) ?? 0) + sample.value);
   }
-  const sorted = [...buckets].sort(([a], [b]) => a - b);
+  return [...buckets].sort(([a], [b]) => a - b);
+}
+
+/**
+ * What was observed between two readings of the same histogram. A count that went down means the instance
+ * restarted (its counters began again): the newer reading is then the whole difference.
+ */
+export function bucketsSince(earlier: Buckets, later: Buckets): Buckets {
+  const before = new Map(earlier);
+  const reset = later.some(([bound, count]) => count < (before.get(bound) ?? 0));
+  return reset ? later : later.map(([bound, count]) => [bound, count - (before.get(bound) ?? 0)]);
+}
+
+/**
+ * A quantile from cumulative buckets, with linear interpolation inside the bucket as PromQL's
+ * histogram_quantile does. Null when nothing was observed.
+ */
+export function bucketQuantile(sorted: Buckets, quantile: number): number | null {
   const total = sorted.at(-1)?.[1] ?? 0;
   if (total === 0) return null;
   const rank = quantile * total;
@@ -74,4 +90,9 @@ export function histogramQuantile(samples: readonly Sample[], name: string, quan
     previousCount = count;
   }
   return previousBound;
+}
+
+/** A quantile of a Prometheus histogram over everything it observed (since its instances started). */
+export function histogramQuantile(samples: readonly Sample[], name: string, quantile: number): number | null {
+  return bucketQuantile(histogramBuckets(samples, name), quantile);
 }

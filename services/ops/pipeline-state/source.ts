@@ -27,6 +27,8 @@ export interface StateSourceOptions {
   groupIds?: readonly string[];
   /** application_name on the database connections, so DBAs see who asks. */
   applicationName?: string;
+  /** Captured topics, in display order (default: the connector catalogue's under the configured prefix). */
+  topics?: readonly string[];
 }
 
 function pool(url: string, applicationName: string): pg.Pool {
@@ -62,7 +64,7 @@ export async function createStateSource(
     messageTimes,
     scrape: config.health.scrape,
     slotName: config.replication.slotName,
-    topics: catalogue.connectors.map((connector) => catalogue.topicOf(connector)),
+    topics: options.topics ?? catalogue.connectors.map((connector) => catalogue.topicOf(connector)),
     groupIds: options.groupIds ?? [config.sink.groupId],
     thresholds: config.health,
   };

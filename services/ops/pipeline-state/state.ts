@@ -110,7 +110,10 @@ export interface MartsState {
   consecutiveFailures: number;
 }
 
-/** Commit-to-raw latency percentiles, from the sinks' histogram (cumulative since they started). */
+/**
+ * Commit-to-raw latency percentiles in seconds, from the sinks' histogram: in a PipelineState, over everything
+ * observed since the sinks started; in a dashboard sample, over the interval since the previous sample.
+ */
 export interface LatencyState {
   p50: number | null;
   p95: number | null;
@@ -126,6 +129,11 @@ export interface ThroughputCounters {
   /** Sum of the sink's cursors: messages applied (or skipped, dead-lettered) by the sinks. */
   sinkMessages: number;
   deadLetters: number;
+  /**
+   * The sinks' commit-to-raw histogram, cumulative `[upper bound in seconds, count]` summed over the reachable
+   * sinks (null when none answered): the dashboard turns two readings into the latency of that interval.
+   */
+  commitToRawBuckets: [number, number][] | null;
 }
 
 export interface PipelineState {

@@ -4,6 +4,7 @@
  * two successive states; a counter that went down (a service restarted, a topic was recreated) counts as no
  * progress rather than as a negative rate.
  */
+import { bucketQuantile, bucketsSince } from '../pipeline-state/prometheus-text.ts';
 import type { CheckLevel, LatencyState, PipelineState, ThroughputCounters } from '../pipeline-state/state.ts';
 
 export interface PartitionLagSample {
@@ -29,6 +30,7 @@ export interface Sample {
   lagMessagesTotal: number;
   /** The oldest unapplied message's age over all groups; null when any group's is unknown. */
   lagSecondsMax: number | null;
+  /** Over the interval since the previous sample: null when no change was applied in it. */
   latency: LatencyState;
   /** Null on the first sample (nothing to differentiate against) and where a counter is unknown. */
   rates: StageRates;
@@ -96,6 +98,25 @@ export function sampleTime(state: PipelineState, fallback: number): number {
   return Number.isFinite(at) ? at : fallback;
 }
 
+/**
+ * The percentiles of what the sinks applied since the previous sample: the cumulative percentiles since they
+ * started would remember a backlog (say, after a restart) for hours.
+ */
+export function intervalLatency(
+  previous: CounterReading | undefined,
+  current: ThroughputCounters,
+): LatencyState {
+  const before = previous?.counters.commitToRawBuckets;
+  const now = current.commitToRawBuckets;
+  if (!before || !now) return { p50: null, p95: null, p99: null };
+  const interval = bucketsSince(before, now);
+  return {
+    p50: bucketQuantile(interval, 0.5),
+    p95: bucketQuantile(interval, 0.95),
+    p99: bucketQuantile(interval, 0.99),
+  };
+}
+
 export function deriveSample(state: PipelineState, t: number, previous?: CounterReading): Sample {
   return {
     t,
@@ -105,7 +126,7 @@ export function deriveSample(state: PipelineState, t: number, previous?: Counter
     consumerLag: consumerLagByPartition(state),
     lagMessagesTotal: state.consumers.reduce((sum, group) => sum + group.lagMessages, 0),
     lagSecondsMax: maxLagSeconds(state),
-    latency: { ...state.latency },
+    latency: intervalLatency(previous, state.counters),
     rates: deriveRates(previous, { t, counters: state.counters }),
     martsFreshnessSeconds: state.marts.freshnessSeconds,
     dlqMessagesTotal: state.dlq.reduce((sum, topic) => sum + topic.messages, 0),

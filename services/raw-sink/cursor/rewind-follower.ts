@@ -2,7 +2,8 @@
  * Follows `cdc rewind` for one consumer group (lib/cursor/rewinds.ts): LISTEN on the cursor channel for a
  * prompt reaction, and a poll of cdc.cursor_rewinds as the safety net (a notification sent while the listening
  * connection was down is never redelivered). Each new rewind is handed to `onRewind` once, in order; a failed
- * handling is retried at the next check, so a rewind is never skipped.
+ * handling is retried at the next check, so a rewind is never skipped. The same connection listens for
+ * changes to cdc.table_state (`cdc pause|resume`), so a paused table stops at once rather than at the next poll.
  */
 import type pg from 'pg';
 import {
@@ -11,6 +12,7 @@ import {
   type RewindNotice,
   rewindsAfter,
 } from '../../../lib/cursor/rewinds.ts';
+import { tableStateChannel } from '../../../lib/cursor/table-state.ts';
 import type { Logger } from '../../../lib/logging/index.ts';
 
 export interface RewindFollowerOptions {
@@ -19,6 +21,8 @@ export interface RewindFollowerOptions {
   pollMs: number;
   logger: Logger;
   onRewind: (notice: RewindNotice) => Promise<void>;
+  /** A table's state changed (payload: its topic); the caller re-reads cdc.table_state. */
+  onTableState?: (topic: string) => void;
 }
 
 export class RewindFollower {
@@ -84,6 +88,7 @@ export class RewindFollower {
     const client = await this.options.pool.connect();
     client.on('notification', (message) => {
       if (message.channel === cursorChannel && message.payload === this.options.group) void this.check();
+      if (message.channel === tableStateChannel) this.options.onTableState?.(message.payload ?? '');
     });
     client.on('error', (error) => {
       client.release(true);
@@ -92,6 +97,7 @@ export class RewindFollower {
     });
     try {
       await client.query(`LISTEN ${cursorChannel}`);
+      await client.query(`LISTEN ${tableStateChannel}`);
     } catch (error) {
       client.release(true);
       throw error;

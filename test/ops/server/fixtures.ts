@@ -103,6 +103,13 @@ export function pipelineState(
       topicMessages: 20_000 + 500 * step,
       sinkMessages: 19_000 + 400 * step,
       deadLetters: 4 + step,
+      // Each step the sinks apply 100 more changes: 50 within 0.25 s, 45 within 1 s, 5 within 2.5 s.
+      commitToRawBuckets: [
+        [0.25, 50 * (step + 1)],
+        [1, 95 * (step + 1)],
+        [2.5, 100 * (step + 1)],
+        [Number.POSITIVE_INFINITY, 100 * (step + 1)],
+      ],
     },
     errors: [],
   };

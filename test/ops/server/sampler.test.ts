@@ -38,6 +38,25 @@ describe('sample derivation', () => {
     });
   });
 
+  it('takes latency percentiles over the interval, and over the new counts after a sink restart', () => {
+    const first = pipelineState(0);
+    const second = pipelineState(1);
+    // The interval's 100 changes: p50 at the 0.25 s bound, p95 at 1 s, p99 four fifths into (1, 2.5].
+    const latency = deriveSample(second, 5_000, { t: 0, counters: first.counters }).latency;
+    expect(latency.p50).toBeCloseTo(0.25, 10);
+    expect(latency.p95).toBeCloseTo(1, 10);
+    expect(latency.p99).toBeCloseTo(2.2, 10);
+    // A restarted sink's counters begin again (lower than before): its own counts are the interval.
+    const restarted = deriveSample(first, 5_000, { t: 0, counters: pipelineState(3).counters }).latency;
+    expect(restarted.p95).toBeCloseTo(1, 10);
+    // Nothing applied in the interval: no percentile, not a stale one.
+    expect(deriveSample(first, 5_000, { t: 0, counters: first.counters }).latency).toEqual({
+      p50: null,
+      p95: null,
+      p99: null,
+    });
+  });
+
   it('counts a counter that went down (a restart) as no progress, and an unknown one as unknown', () => {
     expect(ratePerSecond(1_000, 10, 5)).toBe(0);
     expect(ratePerSecond(null, 10, 5)).toBeNull();
@@ -78,7 +97,8 @@ describe('sample derivation', () => {
     expect(single.lagSecondsMax).toBe(3);
     expect(single.slotLagBytes).toBe(1_536);
     expect(single.martsFreshnessSeconds).toBe(95);
-    expect(single.latency).toEqual({ p50: 0.2, p95: 0.9, p99: 1.5 });
+    // Latency is over the interval since the previous sample: none before the second one.
+    expect(single.latency).toEqual({ p50: null, p95: null, p99: null });
     expect(single.level).toBe('ok');
   });
 

@@ -1,6 +1,7 @@
 /** Every `cdc` sub-command, in the order `cdc --help` lists them. */
 import type { Command } from '../command.ts';
 import { dlqCommand } from './dlq.ts';
+import { pauseCommand, resumeCommand } from './pause.ts';
 import { preflightCommand } from './preflight.ts';
 import { publicationCommand } from './publication.ts';
 import { rewindCommand } from './rewind.ts';
@@ -14,4 +15,6 @@ export const commands: readonly Command[] = [
   snapshotCommand,
   dlqCommand,
   rewindCommand,
+  pauseCommand,
+  resumeCommand,
 ];

@@ -25,7 +25,12 @@ function addSamples(incoming) {
 function render() {
   if (latestState) {
     renderHeader(root, latestState);
-    renderTiles(root, latestState, samples.at(-1));
+    renderTiles(
+      root,
+      latestState,
+      samples.at(-1),
+      samples.findLast((sample) => sample.latency?.p99 != null),
+    );
     renderTables(root, latestState);
     const lastUpdate = byTestId(root, 'last-update');
     lastUpdate.dateTime = latestState.at;

@@ -70,7 +70,8 @@ function sum(values) {
   return values.reduce((total, value) => total + value, 0);
 }
 
-export function renderTiles(root, state, sample) {
+/** `lastBusy`: the latest sample in which the sinks applied something. */
+export function renderTiles(root, state, sample, lastBusy) {
   const { slot } = state.reader;
   const slotDetail = !slot.exists
     ? 'slot missing'
@@ -87,12 +88,16 @@ export function renderTiles(root, state, sample) {
     `messages · oldest ${formatDuration(sample?.lagSecondsMax)} · ${partitions} partitions`,
   );
 
+  // A sample's latency covers its interval only (null when nothing was applied): show the latest busy one,
+  // not the percentiles since the sinks started, which would remember an old backlog for hours.
   tile(
     root,
     'latency-p99',
     levelOf(state.checks, ['latency.']),
-    formatDuration(state.latency.p99),
-    `p50 ${formatDuration(state.latency.p50)} · p95 ${formatDuration(state.latency.p95)}`,
+    formatDuration(lastBusy?.latency.p99),
+    lastBusy
+      ? `p50 ${formatDuration(lastBusy.latency.p50)} · p95 ${formatDuration(lastBusy.latency.p95)} · at ${new Date(lastBusy.t).toLocaleTimeString('en-GB')}`
+      : 'no change applied yet',
   );
 
   const rates = sample?.rates ?? {};
