@@ -83,8 +83,8 @@ async function formatStorage(): Promise<void> {
     javaArgs(['-Xmx256m'], 'kafka.tools.StorageTool', [
       'format',
       '--standalone',
-      '-t',
-      clusterId,
+      // `=`: an id may start with '-', which the option parser would take for an option.
+      `--cluster-id=${clusterId}`,
       '-c',
       serverProperties,
     ]),

@@ -232,4 +232,44 @@ describe('applyBatch', () => {
     ]);
     expect(cursor.rows).toEqual([]);
   });
+
+  it('moves the cursor only from the value the batch was read with (a rewind in between rolls it back)', async () => {
+    const topic = 'core.public.guarded';
+    const cursorOf = async () =>
+      (
+        await client.query<{ next_offset: string }>(
+          'SELECT next_offset::text FROM cdc.consumer_offsets WHERE consumer_group = $1 AND topic = $2',
+          ['guarded', topic],
+        )
+      ).rows.map((found) => found.next_offset);
+    // No cursor yet, expected none: written.
+    await applyBatch(client, 'guarded', batch(soft, [row('c', 20, { body: 'a' }, 700n)]), [
+      { topic, partition: 0, nextOffset: 10n, expected: null },
+    ]);
+    expect(await cursorOf()).toEqual(['10']);
+    // Read at 10, still 10: moves to 20.
+    await applyBatch(client, 'guarded', batch(soft, [row('u', 20, { body: 'b' }, 710n)]), [
+      { topic, partition: 0, nextOffset: 20n, expected: 10n },
+    ]);
+    expect(await cursorOf()).toEqual(['20']);
+    // An operator rewound it to 0 meanwhile: the batch read at 20 must not land, rows included.
+    await client.query('UPDATE cdc.consumer_offsets SET next_offset = 0 WHERE consumer_group = $1', [
+      'guarded',
+    ]);
+    const before = await contents();
+    await expect(
+      applyBatch(client, 'guarded', batch(soft, [row('u', 20, { body: 'stale' }, 720n)]), [
+        { topic, partition: 0, nextOffset: 30n, expected: 20n },
+      ]),
+    ).rejects.toMatchObject({ code: 'CURSOR_MOVED' });
+    expect(await contents()).toEqual(before);
+    expect(await cursorOf()).toEqual(['0']);
+    // A batch that believed there was no cursor, when a rewind created one: refused too.
+    await expect(
+      applyBatch(client, 'guarded', batch(soft, []), [
+        { topic, partition: 0, nextOffset: 5n, expected: null },
+      ]),
+    ).rejects.toMatchObject({ code: 'CURSOR_MOVED' });
+    expect(await cursorOf()).toEqual(['0']);
+  });
 });

@@ -52,8 +52,8 @@ export class ThrowawayBroker {
       broker.javaArgs('kafka.tools.StorageTool', [
         'format',
         '--standalone',
-        '-t',
-        randomBytes(16).toString('base64url'),
+        // `=`: an id may start with '-', which the option parser would take for an option.
+        `--cluster-id=${randomBytes(16).toString('base64url')}`,
         '-c',
         path.join(directory, 'server.properties'),
       ]),
