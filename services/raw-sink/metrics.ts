@@ -82,13 +82,19 @@ export function observeSlice(
     last: KafkaMessage;
     nextOffset: bigint;
     started: number;
+    /**
+     * Offsets below this were applied by this process before (a rewind or a DLQ replay brought them back):
+     * counted as rows, but their age is not commit-to-raw latency and would swamp the histogram.
+     */
+    replayedBelow: bigint;
   },
 ): number[] {
-  const { table, changes, skipped, batch, last, nextOffset, started } = slice;
+  const { table, changes, skipped, batch, last, nextOffset, started, replayedBelow } = slice;
   const now = Date.now();
   const latenciesMs: number[] = [];
   for (const change of changes) {
     metrics.rows.inc({ table, op: change.op });
+    if (change.offset < replayedBelow) continue;
     const latencyMs = Math.max(0, now - Number(change.committedAtMicros / 1000n));
     metrics.commitToRawSeconds.observe(latencyMs / 1000);
     latenciesMs.push(latencyMs);

@@ -78,6 +78,8 @@ export class RawSink {
   private pausedPoll: NodeJS.Timeout | undefined;
   private polling = false;
   private pollAgain = false;
+  /** Per `topic/partition`, the end of what this process applied: below it, a message is a replay. */
+  private readonly appliedUpTo = new Map<string, bigint>();
   private rewinds: RewindFollower | undefined;
   private readonly seeker: CursorSeeker;
   /** Set when kafkajs gave up on the consumer without restarting it: the process must be replaced. */
@@ -326,7 +328,11 @@ export class RawSink {
           },
         ),
       );
+      const key = `${batch.topic}/${batch.partition}`;
+      const replayedBelow = this.appliedUpTo.get(key) ?? 0n;
+      if (nextOffset > replayedBelow) this.appliedUpTo.set(key, nextOffset);
       const latenciesMs = observeSlice(this.options.metrics, {
+        replayedBelow,
         table: captured.connector.name,
         changes,
         skipped,

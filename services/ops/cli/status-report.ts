@@ -16,7 +16,9 @@ const bytes = (value: number | null) =>
       : value >= 1024
         ? `${(value / 1024).toFixed(1)} KiB`
         : `${value} B`;
-const millis = (value: number | null) => (value === null ? '–' : `${Math.round(value * 1000)} ms`);
+// 300 s is the histogram's highest finite bucket: beyond it, it only knows "more".
+const millis = (value: number | null) =>
+  value === null ? '–' : value >= 300 ? '≥ 300 s' : `${Math.round(value * 1000)} ms`;
 
 function table(
   header: readonly string[],
