@@ -41,7 +41,11 @@ export class ReaderService {
   async run(stopRequested: Promise<void>): Promise<void> {
     const { logger, metrics } = this.options;
     const stopController = new AbortController();
-    void stopRequested.then(() => stopController.abort(new Error('stop requested')));
+    void stopRequested.then(() => {
+      stopController.abort(new Error('stop requested'));
+      // Readiness drops first: out of rotation at once, while the in-flight changes are flushed and confirmed.
+      this.set('stopping', 'stopping: flushing in-flight changes, confirming, then releasing the lease');
+    });
     this.set('waiting-for-lease', `waiting for the lease on slot ${this.options.slot}`);
     const lease = await acquireLease(this.options.coreUrl, this.options.slot, {
       signal: stopController.signal,
@@ -105,6 +109,9 @@ export class ReaderService {
   }
 
   private set(state: ReaderState, detail: string): void {
+    // Once stopping, a run still starting up must not report itself streaming (ready) again; stopped is final.
+    if (this.state === 'stopped') return;
+    if (this.state === 'stopping' && state !== 'stopping' && state !== 'stopped') return;
     this.state = state;
     this.detail = detail;
   }
