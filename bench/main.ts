@@ -6,12 +6,17 @@ import { parseArgs } from 'node:util';
 import { PipelineError } from '../lib/errors/index.ts';
 import { runMain } from '../lib/runtime/index.ts';
 import { ensureStack } from '../scripts/stack/ensure.ts';
+import { benchDebezium, debeziumOptions } from './debezium/main.ts';
 import { printE2eReport } from './e2e/report.ts';
 import { runE2eBench } from './e2e/scenario.ts';
+import { printMemoryReport } from './memory/report.ts';
+import { runMemoryBench } from './memory/scenario.ts';
 import { printReaderReport } from './reader/report.ts';
 import { runReaderBench } from './reader/scenario.ts';
 import { printSinkReport } from './sink/report.ts';
 import { runSinkBench } from './sink/scenario.ts';
+import { printSnapshotReport } from './snapshot/report.ts';
+import { runSnapshotBench } from './snapshot/scenario.ts';
 import { benchEnv } from './support/env.ts';
 import { writeResult } from './support/results.ts';
 
@@ -20,13 +25,19 @@ const usage = `usage:
   npm run bench -- sink   [--rows 500000] [--tx-rows 1000]
   npm run bench -- e2e    [--rates 1000,5000] [--seconds 20] [--tx-rows 5]
                           [--ramp-rates 10000,20000,30000,40000,60000] [--ramp-seconds 15] [--ramp-tx-rows 50]
-                          [--refine 2] [--connections 4]`;
+                          [--refine 2] [--connections 4]
+  npm run bench -- snapshot [--rows 1000000]
+  npm run bench -- memory   [--tx-rows 1000000] [--snapshot-rows 2000000]
+  npm run bench -- debezium [--rows 200000] [--tx-rows 10]`;
 
 /** The options each scenario accepts; any other is a mistake worth stopping for. */
 const accepted = {
   reader: ['transactions', 'rows', 'large-rows'],
   sink: ['rows', 'tx-rows'],
   e2e: ['rates', 'seconds', 'tx-rows', 'ramp-rates', 'ramp-seconds', 'ramp-tx-rows', 'refine', 'connections'],
+  snapshot: ['rows'],
+  memory: ['tx-rows', 'snapshot-rows'],
+  debezium: debeziumOptions,
 } as const;
 
 type Scenario = keyof typeof accepted;
@@ -82,6 +93,17 @@ await runMain('bench', async () => {
       rowsPerTransaction: integerOption('tx-rows', option('tx-rows'), 1_000),
     });
     printSinkReport(result, writeResult('sink', result));
+  } else if (scenario === 'snapshot') {
+    const result = await runSnapshotBench(env, { rows: integerOption('rows', option('rows'), 1_000_000) });
+    printSnapshotReport(result, writeResult('snapshot', result));
+  } else if (scenario === 'memory') {
+    const result = await runMemoryBench(env, {
+      transactionRows: integerOption('tx-rows', option('tx-rows'), 1_000_000),
+      snapshotRows: integerOption('snapshot-rows', option('snapshot-rows'), 2_000_000),
+    });
+    printMemoryReport(result, writeResult('memory', result));
+  } else if (scenario === 'debezium') {
+    await benchDebezium(env, option);
   } else {
     const result = await runE2eBench(env, {
       rates: ratesOption('rates', option('rates'), [1_000, 5_000]),
