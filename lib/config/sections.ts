@@ -6,7 +6,18 @@
  */
 import { z } from 'zod';
 
-const postgresUrl = z.string().refine((value) => /^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(value), {
+/** A host, a numeric port when one is given, a database: `postgres://user:pw@/db` parses but connects nowhere. */
+function isPostgresUrl(value: string): boolean {
+  if (!/^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return url.hostname !== '' && url.pathname.length > 1;
+  } catch {
+    return false; // a non-numeric port, among others
+  }
+}
+
+const postgresUrl = z.string().refine(isPostgresUrl, {
   message: 'must be a postgres:// URL with a host and a database name',
 });
 
