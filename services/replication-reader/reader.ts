@@ -268,7 +268,8 @@ export async function runReader(
       outcome = 'replay';
     });
     try {
-      await streamChanges(context, Promise.race([stopRequested, resumable]));
+      // A send that failed for good ends the stream now; the flush below then reports the failure.
+      await streamChanges(context, Promise.race([stopRequested, resumable, producer.failed]));
     } finally {
       watching.abort();
       await snapshots.stop();

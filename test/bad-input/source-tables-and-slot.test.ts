@@ -101,12 +101,19 @@ describe('bad input at the source', () => {
     );
     // At or past the commit of the big row (the WAL is the whole cluster's, so not much more can be said).
     const afterBigRow = await reader.currentWalLsn();
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    await reader.owner.query(`INSERT INTO docs VALUES (3, 'after the big one')`);
-    await reader.owner.query(`INSERT INTO odd VALUES (10, 'another table', NULL, NULL, NULL)`);
+    // Alone: no later change is needed for the reader to notice (it used to stall until the next one).
     const failure = (await reader.failure(30_000)) as { code?: string; retriable?: boolean; message: string };
     expect(failure).toMatchObject({ code: 'KAFKA_UNAVAILABLE', retriable: false });
     expect(failure.message).toContain('Kafka send failed');
+    // What to do, and which topic: the largest message of the failed batch, with its size.
+    expect(failure.message).toMatch(
+      new RegExp(
+        `largest message of the batch: \\d+ bytes for ${reader.topic('docs').replaceAll('.', '\\.')}`,
+      ),
+    );
+    expect(failure.message).toContain('max.message.bytes');
+    await reader.owner.query(`INSERT INTO docs VALUES (3, 'after the big one')`);
+    await reader.owner.query(`INSERT INTO odd VALUES (10, 'another table', NULL, NULL, NULL)`);
     // Nothing confirmed past the row it could not send: the slot still holds it and everything after it.
     expect(await reader.confirmedFlushLsn()).toBeLessThan(afterBigRow);
 

@@ -10,6 +10,7 @@
  * - `onAcked` runs, in order, once Kafka has acknowledged the message with acks=all: that is what lets the
  *   reader confirm a WAL position.
  */
+import { PipelineError } from '../../../lib/errors/index.ts';
 import { withBackoff } from '../../../lib/retry/backoff.ts';
 
 export interface OutgoingMessage {
@@ -87,6 +88,27 @@ function groupByTopic(entries: readonly { message: OutgoingMessage }[]): TopicBa
   return [...byTopic.values()];
 }
 
+/**
+ * A failure that retrying cannot fix, with what was being sent: the largest message of the batch (a row above
+ * the topic's max.message.bytes is the usual cause; Kafka's own message does not say which).
+ */
+function withBatchContext(
+  error: unknown,
+  batch: readonly { message: OutgoingMessage; bytes: number }[],
+): unknown {
+  if (!(error instanceof PipelineError) || error.retriable) return error;
+  const largest = batch.reduce(
+    (top, entry) => (entry.bytes > top.bytes ? entry : top),
+    batch[0] ?? { bytes: 0, message: undefined },
+  );
+  if (!largest.message) return error;
+  return new PipelineError(
+    error.code,
+    `${error.message} (largest message of the batch: ${largest.bytes} bytes for ${largest.message.topic}; a message above the topic's max.message.bytes, 4 MiB when the reader created it, is refused: raise it on the topic and the broker, or exclude the column in the connector; nothing is confirmed past it)`,
+    { cause: error, retriable: false, details: { topic: largest.message.topic, bytes: largest.bytes } },
+  );
+}
+
 export class BatchingProducer {
   private readonly queue: { message: OutgoingMessage; bytes: number }[] = [];
   private bufferedBytes = 0;
@@ -94,6 +116,14 @@ export class BatchingProducer {
   private lingerTimer: NodeJS.Timeout | undefined;
   private failure: unknown;
   private spaceWaiters: (() => void)[] = [];
+  private announceFailure: () => void = () => undefined;
+  /**
+   * Settles once sending has failed for good: the reader stops at once instead of waiting for its next change
+   * to meet the failure (a lone oversized row would otherwise stall it silently).
+   */
+  readonly failed = new Promise<void>((resolve) => {
+    this.announceFailure = resolve;
+  });
 
   constructor(
     private readonly sender: MessageSender,
@@ -195,7 +225,8 @@ export class BatchingProducer {
           onRetry: this.options.onRetry,
         });
       } catch (error) {
-        this.failure = error;
+        this.failure = withBatchContext(error, batch);
+        this.announceFailure();
         this.wakeWaiters();
         return;
       }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { PipelineError } from '../../../lib/errors/index.ts';
 import {
   type BatchingOptions,
   BatchingProducer,
@@ -143,6 +144,24 @@ describe('BatchingProducer', () => {
     await producer.enqueue(message(1, acked));
     await expect(producer.flush()).rejects.toThrow('message too large');
     await expect(producer.enqueue(message(2, acked))).rejects.toThrow('message too large');
+    expect(acked).toEqual([]);
+  });
+
+  it('announces a failure at once, naming the largest message of the batch, without waiting for a next call', async () => {
+    const sender = new RecordingSender();
+    sender.failuresLeft = 1;
+    sender.failure = () =>
+      new PipelineError('KAFKA_UNAVAILABLE', 'Kafka send failed: Producing messages failed.', {
+        retriable: false,
+      });
+    const producer = new BatchingProducer(sender, options({ maxBatchMessages: 2, lingerMs: 1 }));
+    const acked: number[] = [];
+    producer.add({ ...message(0, acked), value: Buffer.alloc(5_000) });
+    producer.add(message(1, acked));
+    await producer.failed; // settles by itself: nobody called flush or add after the send
+    const failure = await producer.flush().catch((error: unknown) => error as PipelineError);
+    expect(failure).toMatchObject({ code: 'KAFKA_UNAVAILABLE', retriable: false });
+    expect((failure as PipelineError).message).toMatch(/largest message of the batch: 50\d\d bytes for t0/);
     expect(acked).toEqual([]);
   });
 
