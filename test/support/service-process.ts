@@ -7,10 +7,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readdirSync, readFileSync, type WriteStream } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../../scripts/stack/topology.ts';
+import { freePort } from './free-port.ts';
 
 export const serviceEntries = {
   reader: 'services/replication-reader/main.ts',
@@ -67,17 +67,6 @@ const running = new Set<ServiceProcess>();
 const logDirectory = path.join(tmpdir(), 'cdc-service-logs');
 /** Lines of output kept in memory (all of it goes to the log file). */
 const keptLines = 5_000;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** GET on the ops port; undefined when nobody answers (not listening yet, or gone). */
 async function probe(url: string, timeoutMs = 1_000): Promise<Probe | undefined> {

@@ -6,27 +6,16 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { makeTraversable, type OsUser, postgresOsUser } from '../../scripts/stack/os-user.ts';
 import { bootstrapFiles } from '../../scripts/stack/postgres-bootstrap.ts';
 import { renderPgHba, renderPostgresConf } from '../../scripts/stack/postgres-config.ts';
 import { roles } from '../../scripts/stack/topology.ts';
+import { freePort } from './free-port.ts';
 
 const binDir = '/usr/lib/postgresql/15/bin';
 const superuser = 'postgres';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export class ThrowawayPostgres {
   private process: ChildProcess | undefined;
