@@ -134,6 +134,11 @@ export interface TableSnapshotState {
   /** Row count when the snapshot started (progress only: the table may change meanwhile). */
   total: number | null;
   chunks: number;
+  /**
+   * The first chunk's low watermark (an LSN): below every position the snapshot writes. Its snapshot end marks
+   * older raw rows deleted. Absent in states written before snapshot ends existed.
+   */
+  reconcileBelow?: string;
   error?: string;
   requestedAt: string;
   updatedAt: string;

@@ -311,7 +311,7 @@ export class RawSink {
     }
     if (settled) {
       const nextOffset = BigInt(settled.offset) + 1n;
-      await withPooledClient(this.options.pool, (client) =>
+      const applied = await withPooledClient(this.options.pool, (client) =>
         applyBatch(
           client,
           this.options.groupId,
@@ -328,6 +328,13 @@ export class RawSink {
           },
         ),
       );
+      if (applied.reconciled > 0) {
+        this.options.logger.warn(
+          { table: captured.shape.table, partition: batch.partition, rows: applied.reconciled },
+          'snapshot end: rows this snapshot no longer holds were deleted at the source while nobody streamed ' +
+            'them; marked deleted in raw',
+        );
+      }
       const key = `${batch.topic}/${batch.partition}`;
       const replayedBelow = this.appliedUpTo.get(key) ?? 0n;
       if (nextOffset > replayedBelow) this.appliedUpTo.set(key, nextOffset);

@@ -1,11 +1,13 @@
 /**
- * What the reader tells people (lib/notify): a table paused because the registry rejected its new schema, and
- * resumed; the stream failing run after run, and streaming again. Lives across runs (a pause and its resume
- * happen in different runs: the resume is a replay), so it belongs to the service, not to one run.
+ * What the reader tells people (lib/notify): a table paused (the registry rejected its new schema, or its topic
+ * refused a change as too large) and resumed; the stream failing run after run, and streaming again. Lives
+ * across runs (a pause and its resume happen in different runs: the resume is a replay), so it belongs to the
+ * service, not to one run.
  */
 import type { ConnectorCatalogue } from '../../connectors/index.ts';
 import { disclosableMessage, disclosureOf } from '../../lib/errors/disclosure.ts';
 import type { Notifier } from '../../lib/notify/index.ts';
+import type { PauseCause } from './pipeline/captured-table.ts';
 
 export interface ReaderAlertSettings {
   slot: string;
@@ -18,7 +20,7 @@ export interface ReaderAlertSettings {
 const service = 'replication-reader';
 
 export class ReaderAlerts {
-  private readonly paused = new Set<string>();
+  private readonly paused = new Map<string, PauseCause>();
   private failures = 0;
 
   constructor(
@@ -31,34 +33,46 @@ export class ReaderAlerts {
   }
 
   /** Told on every description of a table: only a change between paused and streaming is news. */
-  tablePaused(table: string, paused: boolean): void {
+  tablePaused(table: string, paused: boolean, cause: PauseCause = 'schema'): void {
     if (paused === this.paused.has(table)) return;
     const connector = this.settings.connectors.byName(table);
     const topic = connector ? this.settings.connectors.topicOf(connector) : undefined;
     const fields = { table, ...(topic ? { topic } : {}), slot: this.settings.slot };
     if (paused) {
-      this.paused.add(table);
+      this.paused.set(table, cause);
       const retrySeconds = Math.round((this.settings.pausedRetryMs ?? 30_000) / 1000);
+      const held =
+        "The other tables keep streaming and the slot holds this table's changes, so nothing is " +
+        "lost, but the slot's confirmed position waits and WAL accumulates. ";
       this.notifier.notify({
         kind: 'pause',
         service,
         key: `table:${table}`,
-        title: `table ${table} paused: the registry rejected its new schema`,
+        title:
+          cause === 'schema'
+            ? `table ${table} paused: the registry rejected its new schema`
+            : `table ${table} paused: a change is larger than its topic accepts`,
         detail:
-          "The other tables keep streaming and the slot holds this table's changes, so nothing is " +
-          "lost, but the slot's confirmed position waits and WAL accumulates. Accept the schema " +
-          `change in the registry (the reader's "table paused" log line has the exact call); the ` +
-          `reader checks every ${retrySeconds} s and resumes the table by itself.`,
+          cause === 'schema'
+            ? `${held}Accept the schema change in the registry (the reader's "table paused" log line has ` +
+              `the exact call); the reader checks every ${retrySeconds} s and resumes the table by itself.`
+            : `${held}Raise max.message.bytes on the topic (the reader's "message too large" log line has ` +
+              `the size), or exclude the large column; the reader checks every ${retrySeconds} s and ` +
+              'resumes the table by itself.',
         fields,
       });
     } else {
+      const was = this.paused.get(table);
       this.paused.delete(table);
       this.notifier.notify({
         kind: 'resume',
         service,
         key: `table:${table}`,
         title: `table ${table} streams again`,
-        detail: 'The registry accepted its schema; the reader replayed its held changes from the slot.',
+        detail:
+          was === 'too-large'
+            ? 'Its topic takes the large message now; the reader replayed its held changes from the slot.'
+            : 'The registry accepted its schema; the reader replayed its held changes from the slot.',
         fields,
       });
     }

@@ -94,6 +94,14 @@ export type RowChange =
       /** Initial copy: true, or last for its very last row; incremental for a chunk of `cdc snapshot`. */
       snapshot: 'true' | 'last' | 'incremental';
     }
-  | { op: 't'; table: TableRef; position: SourcePosition; cascade: boolean; restartIdentity: boolean };
+  | { op: 't'; table: TableRef; position: SourcePosition; cascade: boolean; restartIdentity: boolean }
+  /**
+   * The end of a table's snapshot (initial copy or incremental): every row of the table that the snapshot (or
+   * a change after it) did not write is gone from the source. Position: below every position the snapshot
+   * wrote (the initial copy's consistent point, or an incremental snapshot's first low watermark). On Kafka an
+   * `r` event without a row, `source.snapshot` = `last_in_data_collection`, on every partition (see
+   * schemas/README.md); the sink marks the rows of that partition still older than it deleted.
+   */
+  | { op: 'snapshot-end'; table: TableRef; position: SourcePosition };
 
 export type Operation = RowChange['op'];

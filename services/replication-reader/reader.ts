@@ -6,7 +6,7 @@
  * create the topics, start the session from exactly that position, stream, and on stop: flush Kafka, confirm
  * the last fully-acknowledged transaction, and close the session with a final status update.
  */
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import pg from 'pg';
 import type { ConnectorCatalogue } from '../../connectors/index.ts';
 import { avroType } from '../../lib/avro/index.ts';
@@ -20,7 +20,15 @@ import { stateTopic } from '../../lib/source/reader-state.ts';
 import { readSlotStatus } from '../../lib/source/slot.ts';
 import { InFlightTransactions } from './acknowledgement/index.ts';
 import type { ReaderMetrics } from './metrics.ts';
+import type { PauseCause } from './pipeline/captured-table.ts';
 import { CapturedTables } from './pipeline/captured-tables.ts';
+import {
+  fitsLimit,
+  largestMessageOf,
+  type OversizedTables,
+  oversizedError,
+  topicMessageLimit,
+} from './pipeline/oversized-tables.ts';
 import { confirmProgress, type StreamContext, streamChanges } from './pipeline/stream.ts';
 import { type BatchingOptions, BatchingProducer } from './producer/batching-producer.ts';
 import type { ConnectedSender } from './producer/create-sender.ts';
@@ -43,6 +51,11 @@ export interface ReaderRunOptions {
   statusIntervalMs: number;
   /** How often a paused table's schema is offered to the registry again (default 30 s). */
   pausedRetryMs?: number;
+  /**
+   * Tables paused for a message over their topic's limit, kept across runs by the caller (a replay would meet
+   * the message again). Without it such a message fails the run, as any send that failed for good.
+   */
+  oversized?: OversizedTables;
   /** Rows per chunk of an incremental snapshot (default 2,048). */
   snapshotChunkRows?: number;
   logger: Logger;
@@ -50,7 +63,7 @@ export interface ReaderRunOptions {
   /** Called once the session streams (readiness). */
   onStreaming?: (startLsn: bigint) => void;
   /** Told on every description of a table whether the registry paused it (alerts.ts keeps the news). */
-  onTablePaused?: (table: string, paused: boolean) => void;
+  onTablePaused?: (table: string, paused: boolean, cause?: PauseCause) => void;
   /** The producing client (producer/create-sender.ts); default: the kafkajs adapter on `kafka`. */
   createSender?: () => ConnectedSender;
 }
@@ -89,7 +102,7 @@ export type RunOutcome = 'stopped' | 'replay';
  * Registry errors other than a rejection are logged and retried at the next tick.
  */
 function watchPausedTables(
-  tables: CapturedTables,
+  retry: () => Promise<boolean>,
   intervalMs: number,
   logger: Logger,
   signal: AbortSignal,
@@ -97,10 +110,9 @@ function watchPausedTables(
   return new Promise((resolve) => {
     let checking = false;
     const timer = setInterval(() => {
-      if (checking || tables.pausedCount === 0) return;
+      if (checking) return;
       checking = true;
-      tables
-        .retryPaused()
+      retry()
         .then((accepted) => {
           if (accepted) resolve();
         })
@@ -111,6 +123,25 @@ function watchPausedTables(
     }, intervalMs);
     signal.addEventListener('abort', () => clearInterval(timer), { once: true });
   });
+}
+
+/**
+ * A send refused for good because of one message over its topic's limit: pauses that table for the next runs
+ * (oversized-tables.ts) and says so; false when the failure is something else (it is thrown as before).
+ */
+async function pauseOversized(error: unknown, admin: Admin, options: ReaderRunOptions): Promise<boolean> {
+  const largest = largestMessageOf(error);
+  if (!largest || !options.oversized) return false;
+  const connector = options.connectors.connectors.find(
+    (candidate) => options.connectors.topicOf(candidate) === largest.topic,
+  );
+  if (!connector) return false;
+  const limit = await topicMessageLimit(admin, largest.topic);
+  if (fitsLimit(largest.bytes, limit)) return false;
+  const message = { topic: largest.topic, table: connector.name, bytes: largest.bytes, limit };
+  options.oversized.pause(message);
+  options.logger.error({ err: oversizedError(message), ...message }, 'message too large: table paused');
+  return true;
 }
 
 export async function runReader(
@@ -164,9 +195,9 @@ export async function runReader(
       registry: options.registry,
       pseudonymisationKey: options.pseudonymisationKey,
       knownColumns: new Map(),
-      onPaused: (table: string, paused: boolean) => {
+      onPaused: (table: string, paused: boolean, cause?: PauseCause) => {
         metrics.tablePaused.set({ table }, paused ? 1 : 0);
-        options.onTablePaused?.(table, paused);
+        options.onTablePaused?.(table, paused, cause);
       },
     };
 
@@ -222,7 +253,7 @@ export async function runReader(
     metrics.durableLsn.set(Number(startLsn));
     options.onStreaming?.(startLsn);
 
-    const tables = new CapturedTables(options.connectors, prepareContext);
+    const tables = new CapturedTables(options.connectors, prepareContext, options.oversized);
     const snapshots = new IncrementalSnapshots({
       url: options.coreUrl,
       slot: options.slot,
@@ -259,8 +290,20 @@ export async function runReader(
     }
     const watching = new AbortController();
     let outcome = 'stopped' as RunOutcome;
+    const retryPaused = async () => {
+      if (tables.pausedCount > 0 && (await tables.retryPaused())) return true;
+      if (!options.oversized?.size) return false;
+      const lifted = await options.oversized.retry((topic) => topicMessageLimit(admin, topic));
+      for (const message of lifted) {
+        logger.info(
+          message,
+          'the topic takes the large message now: replaying from the slot to resume the table',
+        );
+      }
+      return lifted.length > 0;
+    };
     const resumable = watchPausedTables(
-      tables,
+      retryPaused,
       options.pausedRetryMs ?? 30_000,
       logger,
       watching.signal,
@@ -275,7 +318,13 @@ export async function runReader(
       await snapshots.stop();
     }
     // Graceful end: everything read so far reaches Kafka, then the final position is confirmed.
-    await producer.flush();
+    try {
+      await producer.flush();
+    } catch (error) {
+      // One message over its topic's limit: nothing past it is confirmed; the replay streams the other tables.
+      if (await pauseOversized(error, admin, options)) return 'replay';
+      throw error;
+    }
     confirmProgress(context);
     await session.stop();
     logger.info(

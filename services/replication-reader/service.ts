@@ -8,6 +8,7 @@ import { backoffDelay, sleep } from '../../lib/retry/backoff.ts';
 import { reportError } from '../../lib/runtime/index.ts';
 import { acquireLease } from '../../lib/source/lease.ts';
 import { ReaderAlerts } from './alerts.ts';
+import { OversizedTables } from './pipeline/oversized-tables.ts';
 import { type ReaderRunOptions, runReader } from './reader.ts';
 
 /** What one run needs (reader.ts), plus the restart budget; readiness is reported by the service itself. */
@@ -32,6 +33,8 @@ export class ReaderService {
   state: ReaderState = 'starting';
   detail = 'starting';
   private readonly alerts: ReaderAlerts;
+  /** Outlives the runs: a replay would meet the too-large message again (pipeline/oversized-tables.ts). */
+  private readonly oversized = new OversizedTables();
 
   constructor(private readonly options: ReaderServiceOptions) {
     this.alerts = new ReaderAlerts(options.notifier ?? noopNotifier, options);
@@ -69,7 +72,8 @@ export class ReaderService {
           const outcome = await runReader(
             {
               ...this.options,
-              onTablePaused: (table, paused) => this.alerts.tablePaused(table, paused),
+              oversized: this.oversized,
+              onTablePaused: (table, paused, cause) => this.alerts.tablePaused(table, paused, cause),
               onStreaming: () => {
                 this.alerts.streaming();
                 failures = 0;

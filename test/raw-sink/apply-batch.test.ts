@@ -1,7 +1,8 @@
 /**
  * Applying batches to a real raw table: upserts, soft and hard deletes, order safety (older versions never win,
  * a deleted key is not resurrected by an older insert), unchanged TOAST, truncates, idempotent replays, and a
- * failing batch that leaves neither rows nor cursor behind.
+ * snapshot ends (what a re-snapshot no longer holds is deleted), and a failing batch that leaves neither rows
+ * nor cursor behind.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -141,6 +142,77 @@ describe('applyBatch', () => {
     const rows = await contents();
     expect(rows.filter((entry) => !entry._deleted).map((entry) => entry.id)).toEqual(['5']);
     expect(rows.find((entry) => entry.id === '4')).toMatchObject({ _op: 't', _deleted: true });
+  });
+
+  it("marks deleted what a snapshot no longer holds, in the snapshot end's partition only", async () => {
+    const table = 'notes_snapshot';
+    await client.query(rawTableDdl({ table, source: 'public.notes', columns, conflictColumns: ['id'] }));
+    const shape: RawTableShape = { ...soft, table };
+    const snapshotRead = (id: number) => ({ ...row('r', id, { body: `copy ${id}` }, 300n), lsn: 0n });
+    const end = (partition: number) => ({
+      op: 'snapshot-end' as const,
+      commitLsn: 300n,
+      lsn: 0n,
+      committedAtMicros: 1_700_000_000_000_300n,
+      partition,
+      offset: 5_000n + BigInt(partition),
+    });
+    await applyBatch(
+      client,
+      'sink',
+      batch(shape, [
+        ...[1, 2, 3].map((id) => row('c', id, { body: 'streamed' }, 100n)),
+        { ...row('c', 4, { body: 'other partition' }, 100n), partition: 1 },
+      ]),
+      [],
+    );
+    // The re-snapshot holds 1 and 3 (2 was deleted while nobody streamed); 3 changes again after it.
+    const applied = await applyBatch(
+      client,
+      'sink',
+      batch(shape, [snapshotRead(1), snapshotRead(3), end(0), row('u', 3, { body: 'after' }, 350n)]),
+      [],
+    );
+    expect(applied.reconciled).toBe(1);
+    const state = async () =>
+      (await contents(table)).map(({ id, _op, _deleted, lsn }) => ({ id, _op, _deleted, lsn }));
+    const expected = [
+      { id: '1', _op: 'r', _deleted: false, lsn: '0/12C' },
+      { id: '2', _op: 'd', _deleted: true, lsn: '0/12C' },
+      { id: '3', _op: 'u', _deleted: false, lsn: '0/15E' },
+      { id: '4', _op: 'c', _deleted: false, lsn: '0/64' },
+    ];
+    expect(await state()).toEqual(expected);
+    // Replays change nothing: the old insert of 2 is older than its reconciled delete, the end finds no more.
+    const replayed = await applyBatch(
+      client,
+      'sink',
+      batch(shape, [row('c', 2, { body: 'streamed' }, 100n), end(0)]),
+      [],
+    );
+    expect(replayed.reconciled).toBe(0);
+    expect(await state()).toEqual(expected);
+    // Partition 1's own end (no snapshot row of 4 came before it) reconciles 4.
+    expect((await applyBatch(client, 'sink', batch(shape, [end(1)]), [])).reconciled).toBe(1);
+    expect((await state()).find((entry) => entry.id === '4')).toMatchObject({ _deleted: true, _op: 'd' });
+  });
+
+  it('removes what a snapshot no longer holds for a hard-delete connector', async () => {
+    const table = 'notes_snapshot_hard';
+    await client.query(rawTableDdl({ table, source: 'public.notes', columns, conflictColumns: ['id'] }));
+    const shape: RawTableShape = { ...hard, table };
+    await applyBatch(client, 'sink', batch(shape, [row('c', 1, {}, 100n), row('c', 2, {}, 100n)]), []);
+    const applied = await applyBatch(
+      client,
+      'sink',
+      batch(shape, [
+        { ...row('r', 1, {}, 300n), lsn: 0n },
+        { op: 'snapshot-end', commitLsn: 300n, lsn: 0n, committedAtMicros: 1n, partition: 0, offset: 9n },
+      ]),
+      [],
+    );
+    expect(applied.reconciled).toBe(1);
+    expect((await contents(table)).map((entry) => entry.id)).toEqual(['1']);
   });
 
   it('removes rows of a hard-delete connector', async () => {

@@ -1,7 +1,7 @@
 /**
  * Initial snapshot: a table captured for the first time is copied consistently with the stream. Rows written
  * while the copy runs are either in the copy or in the stream after it, so the topic ends with exactly the
- * table's state: nothing lost, nothing left over.
+ * table's state: nothing lost, nothing left over. The copy of the table ends with its snapshot-end events.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReaderFixture } from './support/reader-fixture.ts';
@@ -54,14 +54,24 @@ describe('initial snapshot', () => {
       if (Date.now() > deadline) throw new Error('the reader did not catch up within 60 s');
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    const events = await fixture.readAll(fixture.topic('items'));
-    const snapshotReads = events.filter((event) => (event.value as { op?: string } | null)?.op === 'r');
+    const events = await fixture.readAll(fixture.topic('items'), 60_000, { snapshotEnds: true });
+    type Read = { op?: string; after: unknown; source: { snapshot: string } } | null;
+    const reads = events.filter((event) => (event.value as Read)?.op === 'r');
+    const snapshotReads = reads.filter((event) => (event.value as Read)?.after);
     expect(snapshotReads.length).toBeGreaterThan(rowsBefore / 2);
-    expect(
-      new Set(
-        snapshotReads.map((event) => (event.value as { source: { snapshot: string } }).source.snapshot),
-      ),
-    ).toEqual(new Set(['true', 'last']));
+    expect(new Set(snapshotReads.map((event) => (event.value as Read)?.source.snapshot))).toEqual(
+      new Set(['true', 'last']),
+    );
+    // The table's snapshot end: one per partition, after every read of its partition.
+    const ends = reads.filter((event) => !(event.value as Read)?.after);
+    expect(ends.map((event) => (event.value as Read)?.source.snapshot)).toEqual(
+      Array(3).fill('last_in_data_collection'),
+    );
+    expect(new Set(ends.map((event) => event.partition))).toEqual(new Set([0, 1, 2]));
+    for (const end of ends) {
+      const lastRead = snapshotReads.filter((event) => event.partition === end.partition).at(-1);
+      expect(Number(end.offset)).toBeGreaterThan(Number(lastRead?.offset ?? -1));
+    }
 
     const topicState = ReaderFixture.replay(events);
     const { rows } = await fixture.owner.query<{ id: string; v: number; note: string | null }>(

@@ -28,6 +28,23 @@ async function asOwner<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * FORCE terminates the database's sessions, but only those the owner may signal: an autovacuum worker (a
+ * superuser process) that just started on it makes the drop fail with 42501. It is gone a moment later.
+ */
+async function dropWithRetries(client: pg.Client, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      return;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (attempt >= 10 || (code !== '42501' && code !== '55006')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
+}
+
 export async function createScratchDatabase(prefix: string, grants: string[] = []): Promise<ScratchDatabase> {
   const name = uniqueName(prefix);
   await asOwner(async (client) => {
@@ -37,9 +54,6 @@ export async function createScratchDatabase(prefix: string, grants: string[] = [
   return {
     name,
     url: (variable = 'DATABASE_URL_CORE_OWNER') => withDatabase(requireEnv(variable), name),
-    drop: () =>
-      asOwner(async (client) => {
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      }),
+    drop: () => asOwner((client) => dropWithRetries(client, name)),
   };
 }

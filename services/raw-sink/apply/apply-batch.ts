@@ -14,7 +14,7 @@ import { classifyError, PipelineError } from '../../../lib/errors/index.ts';
 import { formatLsn } from '../../../lib/postgres/index.ts';
 import { unchanged } from '../values/pg-text.ts';
 import { coalesce, type RowChange, type TableChange } from './coalesce.ts';
-import { mergeStatement, type RawTableShape, truncateStatement } from './merge-sql.ts';
+import { mergeStatement, type RawTableShape, snapshotEndStatement, truncateStatement } from './merge-sql.ts';
 
 export interface TableBatch {
   shape: RawTableShape;
@@ -38,6 +38,8 @@ export interface PartitionCursor {
 export interface AppliedCounts {
   rows: number;
   truncates: number;
+  /** Rows a snapshot end found gone from the source (marked deleted, or removed for hard deletes). */
+  reconciled: number;
   rejected: number;
 }
 
@@ -102,12 +104,19 @@ async function mergeIsolating(
   }
 }
 
-const statements = new WeakMap<RawTableShape, { merge: string; truncate: string }>();
+const statements = new WeakMap<
+  RawTableShape,
+  { merge: string; truncate: string; snapshotEnd: ReturnType<typeof snapshotEndStatement> }
+>();
 
 function statementsOf(shape: RawTableShape) {
   let built = statements.get(shape);
   if (!built) {
-    built = { merge: mergeStatement(shape), truncate: truncateStatement(shape) };
+    built = {
+      merge: mergeStatement(shape),
+      truncate: truncateStatement(shape),
+      snapshotEnd: snapshotEndStatement(shape),
+    };
     statements.set(shape, built);
   }
   return built;
@@ -159,7 +168,7 @@ export async function applyBatch(
   cursors: readonly PartitionCursor[],
   options: ApplyOptions = {},
 ): Promise<AppliedCounts> {
-  const counts: AppliedCounts = { rows: 0, truncates: 0, rejected: 0 };
+  const counts: AppliedCounts = { rows: 0, truncates: 0, reconciled: 0, rejected: 0 };
   const rejected: RejectedRow[] = [];
   await client.query('BEGIN');
   try {
@@ -170,17 +179,19 @@ export async function applyBatch(
           counts.rows += await mergeIsolating(client, table, segment.rows, rejected);
           continue;
         }
-        counts.truncates++;
-        if (table.truncate === 'apply') {
-          const { truncate } = segment;
-          await client.query(sql.truncate, [
-            formatLsn(truncate.commitLsn),
-            formatLsn(truncate.lsn),
-            timestamp(truncate.committedAtMicros),
-            truncate.partition,
-            String(truncate.offset),
-          ]);
+        const { truncate } = segment;
+        const lsns = [formatLsn(truncate.commitLsn), formatLsn(truncate.lsn)];
+        const at = timestamp(truncate.committedAtMicros);
+        if (truncate.op === 'snapshot-end') {
+          // Not a truncate: the truncate policy does not apply, these rows are deletes nobody streamed.
+          const { sql: statement, parameters } = sql.snapshotEnd;
+          const values = [...lsns, truncate.partition, at, String(truncate.offset)].slice(0, parameters);
+          counts.reconciled += (await client.query(statement, values)).rowCount ?? 0;
+          continue;
         }
+        counts.truncates++;
+        const positional = [...lsns, at, truncate.partition, String(truncate.offset)];
+        if (table.truncate === 'apply') await client.query(sql.truncate, positional);
       }
     }
     if (cursors.length > 0) {

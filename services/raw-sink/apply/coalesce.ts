@@ -2,8 +2,8 @@
  * One batch of a table's changes → the row versions to write, one per key, in the order that preserves the
  * stream's meaning. Within a partition Kafka keeps per-key order, so the last change of a key wins; an
  * unchanged TOAST column of that change takes the value an earlier change of the same batch gave it (or, if
- * none did, the value already in the raw table: the apply step keeps it). A truncate splits the batch: what
- * came before it is written, then the truncate, then what came after.
+ * none did, the value already in the raw table: the apply step keeps it). A truncate or a snapshot end splits
+ * the batch: what came before it is written, then it, then what came after.
  */
 import type { PgText } from '../values/pg-text.ts';
 import { unchanged } from '../values/pg-text.ts';
@@ -22,8 +22,12 @@ export interface RowChange {
   offset: bigint;
 }
 
+/**
+ * A truncate, or the end of a table's snapshot (rows of this partition older than it and not written again by
+ * the snapshot are gone from the source). Neither names a row.
+ */
 export interface TruncateChange {
-  op: 't';
+  op: 't' | 'snapshot-end';
   commitLsn: bigint;
   lsn: bigint;
   committedAtMicros: bigint;
@@ -56,7 +60,7 @@ export function coalesce(changes: readonly TableChange[]): Segment[] {
     current = new Map();
   };
   for (const change of changes) {
-    if (change.op === 't') {
+    if (!('key' in change)) {
       flush();
       segments.push({ kind: 'truncate', truncate: change });
       continue;

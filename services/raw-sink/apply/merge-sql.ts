@@ -6,6 +6,10 @@
  *   keeps the data and sets `_deleted`; a delete of a key never seen leaves a deleted row, so an older insert
  *   replayed later cannot bring the row back. Hard delete removes the row.
  * - truncate: every row older than the truncate is marked deleted (and takes the truncate's position).
+ * - snapshot end (one per partition): the rows of that partition still older than the snapshot are absent from
+ *   it, so gone from the source (deleted while no slot streamed them, or before a re-snapshot): they are
+ *   deleted the connector's way and take the snapshot's position, so an older replayed version cannot revive
+ *   them. Rows of other partitions wait for their own partition's snapshot end, which follows their rows.
  */
 import { quoteIdentifier } from '../../../lib/postgres/index.ts';
 import type { RawColumn } from '../../../lib/raw/raw-table.ts';
@@ -118,4 +122,22 @@ export function truncateStatement(shape: RawTableShape): string {
     '  _kafka_partition = $4::integer, _kafka_offset = $5::bigint, _ingested_at = now()',
     'WHERE (_source_commit_lsn, _source_lsn) < ($1::pg_lsn, $2::pg_lsn)',
   ].join('\n');
+}
+
+/**
+ * $1 commit LSN, $2 LSN, $3 partition, then for soft deletes only (PostgreSQL refuses parameters a statement
+ * does not use) $4 commit time, $5 offset. Its row count is the rows it deleted.
+ */
+export function snapshotEndStatement(shape: RawTableShape): { sql: string; parameters: 3 | 5 } {
+  const target = `analytics_raw.${quoteIdentifier(shape.table)}`;
+  const older =
+    '_kafka_partition = $3::integer AND (_source_commit_lsn, _source_lsn) < ($1::pg_lsn, $2::pg_lsn)';
+  if (shape.deletes === 'hard') return { sql: `DELETE FROM ${target} WHERE ${older}`, parameters: 3 };
+  const sql = [
+    `UPDATE ${target} SET _deleted = true, _deleted_at = $4::timestamptz, _op = 'd',`,
+    '  _source_commit_lsn = $1::pg_lsn, _source_lsn = $2::pg_lsn, _source_committed_at = $4::timestamptz,',
+    '  _kafka_offset = $5::bigint, _ingested_at = now()',
+    `WHERE NOT _deleted AND ${older}`,
+  ].join('\n');
+  return { sql, parameters: 5 };
 }

@@ -60,7 +60,17 @@ interface Envelope {
   op: string;
   before: Json | null;
   after: Json | null;
-  source: { commit_lsn: bigint | null; lsn: bigint | null; ts_us: bigint };
+  source: { commit_lsn: bigint | null; lsn: bigint | null; ts_us: bigint; snapshot?: string | null };
+}
+
+/** The reader's end of a table's snapshot: an `r` without a row, labelled so (see schemas/README.md). */
+function isSnapshotEnd(envelope: Envelope): boolean {
+  return (
+    envelope.op === 'r' &&
+    envelope.before === null &&
+    envelope.after === null &&
+    envelope.source.snapshot === 'last_in_data_collection'
+  );
 }
 
 /**
@@ -109,6 +119,9 @@ export class ChangeDecoder {
       offset: message.offset,
     };
     if (envelope.op === 't') return { kind: 'change', change: { op: 't', ...position }, schemaId: id };
+    if (isSnapshotEnd(envelope)) {
+      return { kind: 'change', change: { op: 'snapshot-end', ...position }, schemaId: id };
+    }
     if (envelope.op !== 'c' && envelope.op !== 'u' && envelope.op !== 'd' && envelope.op !== 'r') {
       throw new PipelineError(
         'DECODE_FAILED',

@@ -33,7 +33,7 @@ export interface Source {
   name: string;
   ts_ms: bigint;
   ts_us: bigint;
-  snapshot: 'true' | 'last' | 'incremental' | 'false';
+  snapshot: 'true' | 'last' | 'incremental' | 'last_in_data_collection' | 'false';
   db: string;
   sequence: string;
   schema: string;
@@ -48,12 +48,19 @@ export interface Envelope {
   before: AvroRecord | null;
   after: AvroRecord | null;
   source: Source;
-  op: RowChange['op'];
+  op: Exclude<RowChange['op'], 'snapshot-end'>;
   ts_ms: bigint;
   transaction: { id: string; total_order: bigint; data_collection_order: bigint } | null;
 }
 
-const requiredRow = { c: 'after', r: 'after', u: 'after', d: 'before', t: undefined } as const;
+const requiredRow = {
+  c: 'after',
+  r: 'after',
+  u: 'after',
+  d: 'before',
+  t: undefined,
+  'snapshot-end': undefined,
+} as const;
 
 function rowsFor(change: RowChange, rows: MappedRows): Pick<Envelope, 'before' | 'after'> {
   const before = rows.before ?? null;
@@ -73,6 +80,7 @@ function rowsFor(change: RowChange, rows: MappedRows): Pick<Envelope, 'before' |
     case 'd':
       return { before, after: null };
     case 't':
+    case 'snapshot-end':
       return { before: null, after: null };
   }
 }
@@ -119,6 +127,11 @@ function decimal(value: bigint): string {
   return value <= 9007199254740991n && value >= 0n ? String(Number(value)) : value.toString();
 }
 
+function snapshotOf(change: RowChange): Source['snapshot'] {
+  if (change.op === 'r') return change.snapshot;
+  return change.op === 'snapshot-end' ? 'last_in_data_collection' : 'false';
+}
+
 export function buildEnvelope(change: RowChange, rows: MappedRows, context: EnvelopeContext): Envelope {
   const { position, table } = change;
   const parts = transactionParts(position);
@@ -128,7 +141,7 @@ export function buildEnvelope(change: RowChange, rows: MappedRows, context: Enve
     name: context.prefix,
     ts_ms: parts.tsMs,
     ts_us: position.commitTimeMicros,
-    snapshot: change.op === 'r' ? change.snapshot : 'false',
+    snapshot: snapshotOf(change),
     db: context.db,
     // Debezium's order key: decimal LSNs as JSON strings (an LSN does not fit a JSON number). Digits need no
     // JSON escaping, so this is JSON.stringify([commitLsn, lsn]) without the array and the serializer.
@@ -156,7 +169,8 @@ export function buildEnvelope(change: RowChange, rows: MappedRows, context: Enve
     before,
     after,
     source,
-    op: change.op,
+    // Debezium has no snapshot-end event: an `r` without a row, labelled like Debezium's last read of a table.
+    op: change.op === 'snapshot-end' ? 'r' : change.op,
     ts_ms: BigInt(Math.trunc(context.processingTimeMs)),
     transaction,
   };

@@ -32,6 +32,8 @@ export interface CapturedTable {
   columnNames: readonly string[];
 }
 
+export type PauseCause = 'schema' | 'too-large';
+
 export interface PrepareContext {
   catalog: Queryable;
   registry: SchemaRegistryClient;
@@ -42,7 +44,8 @@ export interface PrepareContext {
    */
   knownColumns?: Map<number, Map<string, CatalogColumn>>;
   /** Told when a table is paused (its new schema was rejected) or streams again. */
-  onPaused?: (table: string, paused: boolean) => void;
+  /** `cause` says why a table paused: its schema (the registry) or a message its topic refused as too large. */
+  onPaused?: (table: string, paused: boolean, cause?: PauseCause) => void;
 }
 
 const droppedColumnType = 'unknown (dropped since)';

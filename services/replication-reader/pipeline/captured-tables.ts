@@ -4,7 +4,8 @@
  * described by the latest relation message before them, which is how pgoutput orders them.
  *
  * A table whose new schema the registry rejects is paused, alone: its changes are skipped (and held in the slot,
- * see InFlightTransactions.hold) while the other tables stream on.
+ * see InFlightTransactions.hold) while the other tables stream on. So is a table one of whose messages its
+ * topic refused as too large (oversized-tables.ts); that pause is lifted by the topic's limit, not the registry.
  */
 import type { ConnectorCatalogue } from '../../../connectors/index.ts';
 import type { ConnectorDefinition } from '../../../connectors/types.ts';
@@ -12,6 +13,7 @@ import { PipelineError } from '../../../lib/errors/index.ts';
 import type { TableRef } from '../model.ts';
 import type { Relation } from '../replication/index.ts';
 import { type CapturedTable, type PrepareContext, prepareCapturedTable } from './captured-table.ts';
+import { type OversizedTables, oversizedError } from './oversized-tables.ts';
 
 interface PausedTable {
   connector: ConnectorDefinition;
@@ -28,6 +30,7 @@ export class CapturedTables {
   constructor(
     private readonly connectors: ConnectorCatalogue,
     private readonly context: PrepareContext,
+    private readonly oversized?: OversizedTables,
   ) {}
 
   /**
@@ -48,6 +51,13 @@ export class CapturedTables {
     const paused = this.paused.get(relation.relationOid);
     if (paused) {
       paused.relation = relation;
+      return undefined;
+    }
+    const tooLarge = this.oversized?.get(topic);
+    if (tooLarge) {
+      this.byOid.delete(relation.relationOid);
+      this.paused.set(relation.relationOid, { connector, topic, relation, error: oversizedError(tooLarge) });
+      this.context.onPaused?.(connector.name, true, 'too-large');
       return undefined;
     }
     try {
@@ -104,6 +114,7 @@ export class CapturedTables {
    */
   async retryPaused(): Promise<boolean> {
     for (const table of this.paused.values()) {
+      if (this.oversized?.get(table.topic)) continue; // lifted by its topic's limit (oversized-tables.ts)
       try {
         await prepareCapturedTable(table.connector, table.topic, table.relation, this.context);
         return true;

@@ -5,7 +5,10 @@
  *   new one, as Debezium does, so compaction never keeps a row under a key it no longer has;
  * - delete: the delete event, then a tombstone (null value) so compaction eventually drops the key;
  * - truncate: one event on every partition of the topic (keyed by a `cdc.TruncateKey`), so it is ordered after
- *   every earlier change of the table whatever partition that change went to.
+ *   every earlier change of the table whatever partition that change went to;
+ * - snapshot end: the same, after the snapshot's rows of every partition. It shares the truncate key on
+ *   purpose: both say "what is older than me and was not written again is gone", so compaction keeping only
+ *   the later of the two loses nothing.
  */
 import type { Type } from 'avsc';
 import { ScratchEncoder } from '../../../lib/avro/index.ts';
@@ -55,6 +58,7 @@ const opHeaders = {
   d: Object.freeze({ 'cdc-op': 'd' }),
   r: Object.freeze({ 'cdc-op': 'r' }),
   t: Object.freeze({ 'cdc-op': 't' }),
+  'snapshot-end': Object.freeze({ 'cdc-op': 'snapshot-end' }),
 } as const;
 const tombstoneHeaders = Object.freeze({ 'cdc-op': 'tombstone' });
 
@@ -122,15 +126,17 @@ export function changeMessages(
       const before = mapper.row(complete(table, change.before));
       return [event(table, change, key, { before }, context), tombstone(table, key)];
     }
-    case 't': {
+    case 't':
+    case 'snapshot-end': {
       const envelope = buildEnvelope(change, {}, context);
       const value = framed(table.valueSchemaId, table.valueType, envelope);
+      const headers = opHeaders[change.op];
       return Array.from({ length: context.partitions }, (_, partition) => ({
         topic: table.topic,
         key: context.truncateKey,
         value,
         partition,
-        headers: opHeaders.t,
+        headers,
       }));
     }
   }

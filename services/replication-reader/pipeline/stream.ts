@@ -15,6 +15,7 @@ import type { BatchingProducer, OutgoingMessage } from '../producer/batching-pro
 import type { ReplicationMessage, ReplicationSession } from '../replication/index.ts';
 import { watermarkPrefix } from '../snapshot/chunk-window.ts';
 import type { IncrementalSnapshots } from '../snapshot/incremental.ts';
+import { snapshotEndPrefix } from '../snapshot/snapshot-end.ts';
 import type { CapturedTables } from './captured-tables.ts';
 import { changeMessages } from './change-events.ts';
 
@@ -184,6 +185,40 @@ async function emitChunk(
   }
 }
 
+/** An incremental snapshot's end (snapshot/snapshot-end.ts), in the transaction of its WAL message. */
+async function emitSnapshotEnd(
+  context: StreamContext,
+  transaction: TransactionState,
+  message: Extract<ReplicationMessage, { kind: 'message' }>,
+): Promise<void> {
+  const reached = context.snapshots?.ends.onMessage(message.content);
+  if (!reached) return;
+  if (!context.tables.get(reached.table)) {
+    // Paused since the last chunk: held like the chunk would be; the job redoes the end after the replay.
+    context.inFlight.hold(transaction.ticket);
+    reached.settle(new Promise<void>(() => undefined));
+    return;
+  }
+  let acknowledged: () => void = () => undefined;
+  reached.settle(
+    new Promise<void>((resolve) => {
+      acknowledged = resolve;
+    }),
+  );
+  const change: RowChange = {
+    op: 'snapshot-end',
+    table: reached.table,
+    position: {
+      commitLsn: reached.below,
+      lsn: 0n,
+      xid: transaction.ticket.xid,
+      commitTimeMicros: transaction.commitTimeMicros,
+    },
+  };
+  const wait = handleChange(context, transaction, change, acknowledged);
+  if (wait) await wait;
+}
+
 /** The producer is full: the rest of the change waits for room, one message at a time. */
 async function enqueueAfter(
   producer: BatchingProducer,
@@ -297,6 +332,7 @@ export async function streamChanges(context: StreamContext, stopRequested: Promi
         if (!transaction) throw new Error('logical message outside a transaction');
         if (message.prefix === signalPrefix) await context.snapshots?.onSignal(message.content);
         else if (message.prefix === watermarkPrefix) await emitChunk(context, transaction, message);
+        else if (message.prefix === snapshotEndPrefix) await emitSnapshotEnd(context, transaction, message);
         break;
     }
     confirmProgress(context);

@@ -4,6 +4,7 @@
  * in both. One REPEATABLE READ transaction imports the snapshot and reads every table through a cursor, so
  * memory stays bounded whatever the table size; only the published columns are selected, so excluded columns
  * are never read. Values are read in PostgreSQL's text form, with the same session settings as the stream.
+ * Each table ends with its snapshot-end events, after which the sink deletes what the copy did not hold.
  */
 import type pg from 'pg';
 import type { ConnectorCatalogue } from '../../../connectors/index.ts';
@@ -60,6 +61,15 @@ async function copyTable(
   await client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${columns} FROM ${source}`);
   const commitTimeMicros = BigInt(Date.now()) * 1000n;
   const ref = { schema: definition.schema, table: definition.table, relationOid: definition.relationOid };
+  const truncateKey = options.truncateKey(topic);
+  const partitions = options.partitions(topic);
+  const eventContext = () => ({
+    prefix: options.connectors.topicPrefix,
+    db: options.db,
+    processingTimeMs: Date.now(),
+    truncateKey,
+    partitions,
+  });
   let copied = 0;
   let lastLog = performance.now();
   options.metrics.snapshotProgress.set({ table: label }, 0);
@@ -75,13 +85,7 @@ async function copyTable(
         after: row,
         snapshot: last ? 'last' : 'true',
       };
-      for (const message of changeMessages(table, change, {
-        prefix: options.connectors.topicPrefix,
-        db: options.db,
-        processingTimeMs: Date.now(),
-        truncateKey: options.truncateKey(topic),
-        partitions: options.partitions(topic),
-      })) {
+      for (const message of changeMessages(table, change, eventContext())) {
         await options.producer.enqueue(message);
       }
     }
@@ -97,6 +101,14 @@ async function copyTable(
     }
   }
   await client.query(`CLOSE ${cursor}`);
+  // After the table's rows on every partition: raw rows older than the consistent point that the copy did not
+  // write are gone from the source (deleted while no slot existed, or before a re-created slot's copy).
+  const end: RowChange = {
+    op: 'snapshot-end',
+    table: ref,
+    position: { commitLsn: options.consistentPoint, lsn: 0n, xid: 0, commitTimeMicros },
+  };
+  for (const message of changeMessages(table, end, eventContext())) await options.producer.enqueue(message);
   options.metrics.snapshotProgress.set({ table: label }, 1);
   return { table: label, copiedRows: copied, seconds: (performance.now() - started) / 1000 };
 }

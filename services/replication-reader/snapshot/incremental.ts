@@ -8,12 +8,14 @@
  * - Progress (last key copied, rows, total) goes to the state topic after each acknowledged chunk (at most once a
  *   second), so a crashed or restarted reader resumes from the last chunk, not from the start.
  * - Progress for people: `cdc_reader_snapshot_progress_ratio{table}`, log lines, and `cdc snapshot`'s bar.
+ * - At the end, the table's snapshot-end events (snapshot-end.ts): the sink marks deleted the raw rows the
+ *   snapshot did not write, which are gone from the source (deleted while no slot streamed them).
  */
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type pg from 'pg';
 import type { ConnectorCatalogue } from '../../../connectors/index.ts';
 import type { Logger } from '../../../lib/logging/index.ts';
-import { quoteIdentifier } from '../../../lib/postgres/index.ts';
+import { formatLsn, parseLsn, quoteIdentifier } from '../../../lib/postgres/index.ts';
 import { backoffDelay, sleep } from '../../../lib/retry/backoff.ts';
 import {
   readStates,
@@ -27,6 +29,7 @@ import type { ReaderMetrics } from '../metrics.ts';
 import type { TableRef } from '../model.ts';
 import type { CapturedTables } from '../pipeline/captured-tables.ts';
 import { ChunkWindows, StaleChunk, watermarkContent, watermarkPrefix } from './chunk-window.ts';
+import { SnapshotEnds, snapshotEndPrefix } from './snapshot-end.ts';
 import { connectTextClient, relationOf } from './source-reading.ts';
 
 export interface IncrementalSnapshotOptions {
@@ -52,6 +55,7 @@ class Stopped extends Error {}
 
 export class IncrementalSnapshots {
   readonly windows = new ChunkWindows();
+  readonly ends = new SnapshotEnds();
   private readonly queue: TableSnapshotState[] = [];
   private readonly latest = new Map<string, TableSnapshotState>();
   private readonly stopping = new AbortController();
@@ -132,6 +136,7 @@ export class IncrementalSnapshots {
   async stop(): Promise<void> {
     this.stopping.abort();
     this.windows.abandonAll(new Stopped('reader stopping'));
+    this.ends.abandonAll(new Stopped('reader stopping'));
     await this.loop;
     await this.producer?.disconnect().catch(() => undefined);
   }
@@ -214,12 +219,37 @@ export class IncrementalSnapshots {
           );
         }
       }
+      await this.endSnapshot(client, state, relationOf(definition));
       state.status = 'done';
       await this.save(state);
       metrics.snapshotProgress.set({ table: state.table }, 1);
       logger.info({ table: state.table, id: state.id, rows: state.rows }, 'incremental snapshot done');
     } finally {
       await client.end().catch(() => undefined);
+    }
+  }
+
+  /** The table's snapshot-end events, through the stream; returns once Kafka acknowledged them. */
+  private async endSnapshot(client: pg.Client, state: TableSnapshotState, table: TableRef): Promise<void> {
+    if (!state.reconcileBelow) {
+      // Started by a reader that did not record it: without it, deletes cannot be told apart; say so.
+      this.options.logger.warn(
+        { table: state.table },
+        'this snapshot started before snapshot ends existed: rows deleted at the source while nobody streamed ' +
+          'them stay live in raw (request a new snapshot to reconcile them)',
+      );
+      return;
+    }
+    const id = `${state.id}/end`;
+    const reached = this.ends.expect(id, table, parseLsn(state.reconcileBelow));
+    reached.catch(() => undefined);
+    try {
+      await client.query('SELECT pg_logical_emit_message(true, $1, $2)', [snapshotEndPrefix, id]);
+      const acked = await Promise.race([reached, this.stopped]);
+      await Promise.race([acked, this.stopped]);
+    } catch (error) {
+      this.ends.abandon(id, error as Error);
+      throw error;
     }
   }
 
@@ -250,12 +280,14 @@ export class IncrementalSnapshots {
     const id = `${state.id}/${state.chunks}.${attempt}`;
     const window = this.windows.open(id, { schema, table, relationOid }, keyColumns);
     const emit = (edge: 'low' | 'high') =>
-      client.query('SELECT pg_logical_emit_message(true, $1, $2)', [
+      client.query<{ lsn: string }>('SELECT pg_logical_emit_message(true, $1, $2)::text AS lsn', [
         watermarkPrefix,
         watermarkContent(id, edge),
       ]);
     try {
-      await emit('low');
+      const low = (await emit('low')).rows[0]?.lsn;
+      // Below every position this snapshot writes: its snapshot end reconciles what is older (snapshot-end.ts).
+      if (state.reconcileBelow === undefined && low) state.reconcileBelow = formatLsn(parseLsn(low));
       const { rows, inProgress } = await this.selectChunk(client, () =>
         state.lastKey
           ? client.query<Record<string, string | null>>(select.next, state.lastKey)

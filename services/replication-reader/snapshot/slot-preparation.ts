@@ -1,6 +1,10 @@
 /**
  * Decides, before streaming, whether the slot needs an initial snapshot:
  * - no slot: create it with an exported snapshot (the caller copies the tables, then marks the slot done);
+ * - no slot, but the state topic knows it (dropped underneath the pipeline): the same, loudly. The changes
+ *   made while it was missing were never streamed: the copy brings every row's current value, and each
+ *   table's snapshot end marks deleted the raw rows the copy no longer holds, so raw converges to the source;
+ *   only the intermediate versions of that period are lost to raw;
  * - a slot whose snapshot is marked in progress (the reader died while copying): drop it and start over;
  * - otherwise: stream from its confirmed position.
  */
@@ -45,7 +49,15 @@ export async function prepareSlot(options: {
   const topic = stateTopic(options.prefix);
   await ensureStateTopic(admin, topic, options.replicationFactor);
   let existing = await readSlotStatus(catalog, slot);
-  const state = existing ? await readSlotState(kafka, admin, topic, slot) : undefined;
+  const state = await readSlotState(kafka, admin, topic, slot);
+  if (!existing && state?.snapshot === 'done') {
+    logger.error(
+      { slot, snapshotConsistentPoint: state.consistentPoint, stateUpdatedAt: state.updatedAt },
+      `slot ${slot} vanished (dropped outside the pipeline): changes made since the reader last ran were ` +
+        'never streamed. Re-creating it and copying every captured table again; the copy ends mark deleted ' +
+        'the raw rows deleted meanwhile. Find out who dropped it: until this copy ends, raw is behind.',
+    );
+  }
   if (existing && state?.snapshot === 'in-progress') {
     logger.warn(
       { slot },

@@ -14,6 +14,7 @@ import { createSchemaRegistryClient } from '../../../lib/registry/index.ts';
 import { syncPublication } from '../../../lib/source/publication.ts';
 import { ReaderAlerts } from '../../../services/replication-reader/alerts.ts';
 import { createReaderMetrics } from '../../../services/replication-reader/metrics.ts';
+import { OversizedTables } from '../../../services/replication-reader/pipeline/oversized-tables.ts';
 import { defaultBatchingOptions } from '../../../services/replication-reader/producer/batching-producer.ts';
 import {
   createSender,
@@ -30,6 +31,12 @@ export interface DecodedEvent {
   key: unknown;
   /** The decoded envelope, or null for a tombstone. */
   value: Record<string, unknown> | null;
+}
+
+/** A table's snapshot-end event (an `r` without a row, see schemas/README.md). */
+export function isSnapshotEnd(event: DecodedEvent): boolean {
+  const value = event.value as { op?: string; after?: unknown; source?: { snapshot?: string } } | null;
+  return value?.op === 'r' && !value.after && value.source?.snapshot === 'last_in_data_collection';
 }
 
 export class ReaderFixture {
@@ -103,9 +110,12 @@ export class ReaderFixture {
       { notify: (event) => this.notifications.push(event), close: async () => undefined },
       { slot: this.slot, connectors, pausedRetryMs: 500 },
     );
+    // As ReaderService does: tables paused for a too-large message stay paused across the runs.
+    const oversized = new OversizedTables();
     const runOnce = () =>
       runReader(
         {
+          oversized,
           coreUrl: this.database.url('DATABASE_URL_CORE'),
           slot: this.slot,
           publication: this.publication,
@@ -126,7 +136,7 @@ export class ReaderFixture {
           pausedRetryMs: 500,
           snapshotChunkRows: options.snapshotChunkRows,
           onStreaming: () => streaming(),
-          onTablePaused: (table, paused) => alerts.tablePaused(table, paused),
+          onTablePaused: (table, paused, cause) => alerts.tablePaused(table, paused, cause),
         },
         stopRequested,
       );
@@ -215,12 +225,17 @@ export class ReaderFixture {
     return BigInt(rows[0]?.lsn ?? '0');
   }
 
-  /** Reads a topic from the beginning until `done` says enough (bounded by the timeout). */
+  /**
+   * Reads a topic from the beginning until `done` says enough (bounded by the timeout). A table's snapshot-end
+   * events (one per partition after each snapshot) are left out unless asked for: they are not changes.
+   */
   async read(
     topic: string,
     done: (events: DecodedEvent[]) => boolean,
     timeoutMs = 30_000,
+    options: { snapshotEnds?: boolean } = {},
   ): Promise<DecodedEvent[]> {
+    const visible = () => (options.snapshotEnds ? events : events.filter((event) => !isSnapshotEnd(event)));
     const consumer = this.kafka.consumer({ groupId: uniqueName('reader-test') });
     const events: DecodedEvent[] = [];
     await consumer.connect();
@@ -242,7 +257,7 @@ export class ReaderFixture {
                 ? ((await this.registry.decode(message.value)) as Record<string, unknown>)
                 : null,
             });
-            if (done(events)) {
+            if (done(visible())) {
               clearTimeout(timer);
               resolve();
             }
@@ -252,18 +267,23 @@ export class ReaderFixture {
     } finally {
       await consumer.disconnect();
     }
-    return events;
+    return visible();
   }
 
-  /** Every event of the topic, up to its current end. */
-  async readAll(topic: string, timeoutMs = 60_000): Promise<DecodedEvent[]> {
+  /** Every event of the topic, up to its current end (snapshot ends only when asked for, as `read`). */
+  async readAll(
+    topic: string,
+    timeoutMs = 60_000,
+    options: { snapshotEnds?: boolean } = {},
+  ): Promise<DecodedEvent[]> {
     const admin = this.kafka.admin();
     await admin.connect();
     const offsets = await admin.fetchTopicOffsets(topic);
     await admin.disconnect();
     const total = offsets.reduce((sum, partition) => sum + Number(partition.high) - Number(partition.low), 0);
     if (total === 0) return [];
-    return this.read(topic, (events) => events.length >= total, timeoutMs);
+    const events = await this.read(topic, (all) => all.length >= total, timeoutMs, { snapshotEnds: true });
+    return options.snapshotEnds ? events : events.filter((event) => !isSnapshotEnd(event));
   }
 
   /** What a consumer that applies the topic in order ends up with: key (JSON) to the latest row. */
