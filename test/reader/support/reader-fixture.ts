@@ -65,8 +65,9 @@ export class ReaderFixture {
     });
   }
 
-  async setUp(ddl: string, connectors: ConnectorDefinition[]): Promise<void> {
-    this.database = await createScratchDatabase('reader_test');
+  /** `database`: a core database of the test's own (a throwaway cluster); default a scratch one on the stack. */
+  async setUp(ddl: string, connectors: ConnectorDefinition[], database?: ScratchDatabase): Promise<void> {
+    this.database = database ?? (await createScratchDatabase('reader_test'));
     this.owner = new pg.Client({ connectionString: this.database.url('DATABASE_URL_CORE_OWNER') });
     await this.owner.connect();
     await this.owner.query(ddl);
