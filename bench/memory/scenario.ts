@@ -32,13 +32,17 @@ interface ChildResult {
 const progress = (message: string) => process.stderr.write(`bench memory: ${message}\n`);
 const megabytes = (bytes: number) => bytes / 1024 / 1024;
 
-/** Lands `topic` (which holds `rows` messages) in a fresh analytics database; returns the sink's figures. */
-async function sinkPeak(env: BenchEnv, database: string, prefix: string, rows: number) {
+/**
+ * Lands `topic` (which holds `rows` changes, plus one snapshot end per partition after a snapshot) in a fresh
+ * analytics database; returns the sink's figures.
+ */
+async function sinkPeak(env: BenchEnv, database: string, prefix: string, rows: number, snapshot: boolean) {
   const topic = topicOf(benchConnector, prefix);
   const admin = benchKafka(env.brokers).admin();
   await admin.connect();
   const { ends, total } = await topicEnds(admin, topic).finally(() => admin.disconnect());
-  if (total !== rows) throw new Error(`${topic} holds ${total} messages, expected ${rows}`);
+  const expected = rows + (snapshot ? Object.keys(ends).length : 0);
+  if (total !== expected) throw new Error(`${topic} holds ${total} messages, expected ${expected}`);
   const analyticsUrl = await createAnalyticsDatabase(env.ownerUrl, env.analyticsUrl, database);
   await createRawTable(analyticsUrl, env.registryUrl, benchConnector, topic);
   progress(`raw sink landing ${topic}`);
@@ -81,7 +85,7 @@ async function largeTransaction(env: BenchEnv, suffix: string, rows: number) {
       brokers: env.brokers,
       registryUrl: env.registryUrl,
     });
-    const sink = await sinkPeak(env, analytics, prefix, rows);
+    const sink = await sinkPeak(env, analytics, prefix, rows, false);
     return {
       rows,
       reader: {
@@ -114,7 +118,7 @@ async function largeSnapshot(env: BenchEnv, suffix: string, rows: number) {
     await createSnapshotSource(env, database, slot, rows);
     progress('replication reader snapshotting it');
     const reader = runSnapshotChild(env, database, slot, prefix);
-    const sink = await sinkPeak(env, analytics, prefix, rows);
+    const sink = await sinkPeak(env, analytics, prefix, rows, true);
     return {
       rows,
       reader: {
