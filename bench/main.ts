@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { PipelineError } from '../lib/errors/index.ts';
 import { runMain } from '../lib/runtime/index.ts';
 import { ensureStack } from '../scripts/stack/ensure.ts';
-import { benchDebezium, debeziumOptions } from './debezium/main.ts';
+import { benchDebezium, type DebeziumScenario, debeziumScenarios } from './debezium/main.ts';
 import { printE2eReport } from './e2e/report.ts';
 import { runE2eBench } from './e2e/scenario.ts';
 import { printMemoryReport } from './memory/report.ts';
@@ -28,7 +28,10 @@ const usage = `usage:
                           [--refine 2] [--connections 4]
   npm run bench -- snapshot [--rows 1000000]
   npm run bench -- memory   [--tx-rows 1000000] [--snapshot-rows 2000000]
-  npm run bench -- debezium [--rows 200000] [--tx-rows 10]`;
+  npm run bench -- debezium [--rows 200000] [--tx-rows 10]
+  npm run bench -- debezium-latency [--rates 1000,5000] [--seconds 20] [--tx-rows 5] [--connections 4]
+  npm run bench -- debezium-sink    [--rows 100000] [--tx-rows 100]
+  npm run bench -- debezium-compat  [--rows 1000]`;
 
 /** The options each scenario accepts; any other is a mistake worth stopping for. */
 const accepted = {
@@ -37,7 +40,7 @@ const accepted = {
   e2e: ['rates', 'seconds', 'tx-rows', 'ramp-rates', 'ramp-seconds', 'ramp-tx-rows', 'refine', 'connections'],
   snapshot: ['rows'],
   memory: ['tx-rows', 'snapshot-rows'],
-  debezium: debeziumOptions,
+  ...debeziumScenarios,
 } as const;
 
 type Scenario = keyof typeof accepted;
@@ -102,8 +105,8 @@ await runMain('bench', async () => {
       snapshotRows: integerOption('snapshot-rows', option('snapshot-rows'), 2_000_000),
     });
     printMemoryReport(result, writeResult('memory', result));
-  } else if (scenario === 'debezium') {
-    await benchDebezium(env, option);
+  } else if (scenario in debeziumScenarios) {
+    await benchDebezium(scenario as DebeziumScenario, env, option);
   } else {
     const result = await runE2eBench(env, {
       rates: ratesOption('rates', option('rates'), [1_000, 5_000]),

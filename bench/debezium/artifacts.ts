@@ -4,7 +4,11 @@
  * - Kafka Connect's runtime (`org.apache.kafka:connect-runtime` and what it pulls in, connect-json among it) at
  *   the stack broker's version, on the worker's class path;
  * - Debezium's PostgreSQL connector and its JDBC sink connector, each with its runtime dependencies in its own
- *   folder under the plugin path (Kafka's own jars are `provided` for them, so the runtime supplies those).
+ *   folder under the plugin path (Kafka's own jars are `provided` for them, so the runtime supplies those);
+ * - Apicurio's Kafka Connect converter (2.6.x: 3.x does not resolve from Maven Central, its parent pom
+ *   io.apicurio:apicurio-registry:3.0.9 is not published) in a plugin folder of its own. It drags in
+ *   kafka-clients and connect-api 3.9; Connect's plugin isolation loads org.apache.kafka classes from the runtime,
+ *   so those copies are never used.
  *
  * Each set is resolved by `mvn dependency:copy-dependencies` on a generated pom, once: a `.complete` marker
  * names what was fetched, and a later run with the same coordinates does nothing.
@@ -21,6 +25,9 @@ export const debeziumVersion = process.env.BENCH_DEBEZIUM_VERSION ?? '3.3.2.Fina
 /** The JDBC sink connector's newest 3.3 release on Maven Central (3.3.2.Final was not published for it). */
 export const jdbcSinkVersion = process.env.BENCH_DEBEZIUM_JDBC_VERSION ?? '3.3.1.Final';
 
+/** Apicurio Registry's converter, 2.6 line (registry API v2, which the stack's Apicurio 3 still serves). */
+export const apicurioVersion = process.env.BENCH_APICURIO_CONVERTER_VERSION ?? '2.6.13.Final';
+
 export const cacheDirectory = path.join(repoRoot, '.cache', 'bench', 'debezium');
 
 export interface DebeziumArtifacts {
@@ -31,6 +38,7 @@ export interface DebeziumArtifacts {
   kafkaVersion: string;
   debeziumVersion: string;
   jdbcSinkVersion: string;
+  apicurioVersion: string;
 }
 
 interface Coordinate {
@@ -61,9 +69,17 @@ ${entries}
 }
 
 /** Copies `dependencies` and their runtime dependencies into `target` (flat), unless already done. */
-function fetchSet(name: string, target: string, dependencies: Coordinate[]): string[] {
+function fetchSet(
+  name: string,
+  target: string,
+  dependencies: Coordinate[],
+  excludeArtifactIds: string[] = [],
+): string[] {
   const marker = path.join(target, '.complete');
-  const wanted = dependencies.map((d) => `${d.groupId}:${d.artifactId}:${d.version}`).join('\n');
+  const wanted = [
+    ...dependencies.map((d) => `${d.groupId}:${d.artifactId}:${d.version}`),
+    ...excludeArtifactIds.map((id) => `-${id}`),
+  ].join('\n');
   if (existsSync(marker) && readFileSync(marker, 'utf8') === wanted) return jars(target);
   rmSync(target, { recursive: true, force: true });
   mkdirSync(target, { recursive: true });
@@ -81,6 +97,7 @@ function fetchSet(name: string, target: string, dependencies: Coordinate[]): str
       'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies',
       `-DoutputDirectory=${target}`,
       '-DincludeScope=runtime',
+      ...(excludeArtifactIds.length > 0 ? [`-DexcludeArtifactIds=${excludeArtifactIds.join(',')}`] : []),
     ],
     { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
@@ -98,7 +115,9 @@ function jars(directory: string): string[] {
     .map((file) => path.join(directory, file));
 }
 
-export function fetchDebeziumArtifacts(options: { jdbcSink?: boolean } = {}): DebeziumArtifacts {
+export function fetchDebeziumArtifacts(
+  options: { jdbcSink?: boolean; apicurio?: boolean } = {},
+): DebeziumArtifacts {
   const kafka = (artifactId: string) => ({ groupId: 'org.apache.kafka', artifactId, version: kafkaVersion });
   const runtimeClasspath = fetchSet('connect-runtime', path.join(cacheDirectory, `connect-${kafkaVersion}`), [
     kafka('connect-runtime'),
@@ -113,9 +132,21 @@ export function fetchDebeziumArtifacts(options: { jdbcSink?: boolean } = {}): De
     { groupId: 'io.debezium', artifactId: 'debezium-connector-postgres', version: debeziumVersion },
   ]);
   if (options.jdbcSink ?? true) {
-    fetchSet('debezium-connector-jdbc', path.join(pluginPath, 'debezium-connector-jdbc'), [
-      { groupId: 'io.debezium', artifactId: 'debezium-connector-jdbc', version: jdbcSinkVersion },
+    // Without its own jackson-databind: the runtime's (same 2.19.0) is used. With a copy in the plugin folder,
+    // Hibernate's ServiceLoader finds the runtime's Jdk8Module, bound to the runtime's databind, and the task
+    // fails at start with "ServiceConfigurationError: ...Jdk8Module not a subtype" (Debezium's own plugin
+    // archive does not ship databind either).
+    fetchSet(
+      'debezium-connector-jdbc',
+      path.join(pluginPath, 'debezium-connector-jdbc'),
+      [{ groupId: 'io.debezium', artifactId: 'debezium-connector-jdbc', version: jdbcSinkVersion }],
+      ['jackson-databind', 'jackson-core', 'jackson-annotations'],
+    );
+  }
+  if (options.apicurio ?? false) {
+    fetchSet('apicurio-converter', path.join(pluginPath, 'apicurio-converter'), [
+      { groupId: 'io.apicurio', artifactId: 'apicurio-registry-utils-converter', version: apicurioVersion },
     ]);
   }
-  return { runtimeClasspath, pluginPath, kafkaVersion, debeziumVersion, jdbcSinkVersion };
+  return { runtimeClasspath, pluginPath, kafkaVersion, debeziumVersion, jdbcSinkVersion, apicurioVersion };
 }

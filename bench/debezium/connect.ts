@@ -1,13 +1,12 @@
 /**
- * Kafka Connect standalone with Debezium's PostgreSQL connector, as a child process of the bench: a worker
- * config (our Kafka, the cached plugin path, a file offset store in a temp folder, REST on a free local port)
- * and a connector config (pgoutput, its own slot and publication, one table, a unique topic prefix).
+ * Kafka Connect standalone as a child process of the bench: a worker config (our Kafka, the cached plugin path,
+ * a file offset store in a temp folder, REST on a free local port) and one properties file per connector
+ * (connectors.ts builds them: Debezium's PostgreSQL source, its JDBC sink). Standalone mode keeps the set-up to
+ * one process with nothing stored in Kafka but the topics and, for sinks, a consumer group `connect-<name>`.
  *
- * Converters: Confluent's Avro converter is not on Maven Central (it lives in Confluent's own repository), so
- * this first comparison uses Kafka's JsonConverter with schemas disabled (plain JSON payloads of the Debezium
- * envelope). Apicurio's converter would speak to our registry, but io.apicurio:apicurio-registry-utils-converter
- * 3.0.9 does not resolve from Maven Central (its parent pom io.apicurio:apicurio-registry:3.0.9 is not published);
- * 2.6.x (registry API v2, which our 3.0.9 registry still serves) is the candidate, not wired yet.
+ * The worker's default converters are Kafka's JsonConverter with schemas disabled (plain JSON payloads of the
+ * Debezium envelope); a connector that needs schemas sets its own `key.converter`/`value.converter`
+ * (JsonConverter with schemas, or Apicurio's AvroConverter speaking to our registry; see connectors.ts).
  *
  * Debezium 3.3 logs, at start-up, that it cannot instantiate its CloudEventsConverter against Kafka 4.1's
  * connect-json (NoSuchMethodException JsonConverter.convertToConnect): harmless, that converter is not used.
@@ -19,16 +18,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DebeziumArtifacts } from './artifacts.ts';
 
-export interface DebeziumConnectorOptions {
-  name: string;
-  /** The core database as a role with REPLICATION and SELECT on the table (the reader's role). */
-  databaseUrl: string;
-  slot: string;
-  publication: string;
-  table: string;
-  topicPrefix: string;
+export interface ConnectOptions {
   brokers: string[];
-  partitions: number;
+  /** One properties map per connector; each needs a unique `name`. */
+  connectors: Record<string, string>[];
   /** Java heap cap, e.g. "512m" (BENCH_CONNECT_HEAP overrides). */
   heap?: string;
 }
@@ -38,9 +31,12 @@ export interface RunningConnect {
   readonly restUrl: string;
   readonly logFile: string;
   readonly workerConfig: Record<string, string>;
-  readonly connectorConfig: Record<string, string>;
-  /** Resolves once the connector and its task report RUNNING over REST; rejects on exit or timeout. */
+  /** The connectors' configs, passwords masked. */
+  readonly connectorConfigs: Record<string, string>[];
+  /** Resolves once every connector and its tasks report RUNNING over REST; rejects on FAILED, exit or timeout. */
   waitUntilRunning(timeoutMs?: number): Promise<void>;
+  /** The first FAILED connector or task's trace, if any (one REST call; undefined when REST is down). */
+  failure(): Promise<string | undefined>;
   /** Peak resident memory of the JVM so far (VmHWM), in bytes; 0 when unreadable. */
   peakRssBytes(): number;
   /** SIGTERM (Connect's shutdown hook stops the connector and flushes offsets), SIGKILL after `timeoutMs`. */
@@ -68,9 +64,21 @@ function properties(values: Record<string, string>): string {
     .join('\n')}\n`;
 }
 
-export async function startDebeziumConnect(
+/** Masks every `*password*` value, so configs can go into the results JSON. */
+function masked(config: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(config).map(([key, value]) => [key, key.includes('password') ? '***' : value]),
+  );
+}
+
+interface ConnectorStatus {
+  connector: { state: string; trace?: string };
+  tasks: { state: string; trace?: string }[];
+}
+
+export async function startConnect(
   artifacts: DebeziumArtifacts,
-  options: DebeziumConnectorOptions,
+  options: ConnectOptions,
 ): Promise<RunningConnect> {
   const work = mkdtempSync(path.join(tmpdir(), 'bench-debezium-'));
   const port = await freePort();
@@ -85,34 +93,18 @@ export async function startDebeziumConnect(
     'offset.flush.interval.ms': '1000',
     'plugin.path': artifacts.pluginPath,
     'plugin.discovery': 'only_scan',
+    // Lets a sink connector's config tune its own consumer (consumer.override.*).
+    'connector.client.config.override.policy': 'All',
     listeners: restUrl,
   };
-  const database = new URL(options.databaseUrl);
-  const connectorConfig: Record<string, string> = {
-    name: options.name,
-    'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
-    'tasks.max': '1',
-    'plugin.name': 'pgoutput',
-    'database.hostname': database.hostname,
-    'database.port': database.port || '5432',
-    'database.user': decodeURIComponent(database.username),
-    'database.password': decodeURIComponent(database.password),
-    'database.dbname': database.pathname.slice(1),
-    'topic.prefix': options.topicPrefix,
-    'slot.name': options.slot,
-    'publication.name': options.publication,
-    // The bench creates the publication (the reader's role does not own the table) and the slot (before the
-    // workload, so Debezium streams exactly the WAL our reader streams, and snapshots nothing).
-    'publication.autocreate.mode': 'disabled',
-    'snapshot.mode': 'no_data',
-    'table.include.list': `public.${options.table}`,
-    'topic.creation.default.replication.factor': '1',
-    'topic.creation.default.partitions': String(options.partitions),
-  };
   const workerFile = path.join(work, 'worker.properties');
-  const connectorFile = path.join(work, 'connector.properties');
   writeFileSync(workerFile, properties(workerConfig), { mode: 0o600 });
-  writeFileSync(connectorFile, properties(connectorConfig), { mode: 0o600 });
+  const connectorFiles = options.connectors.map((config, index) => {
+    const file = path.join(work, `connector-${index}.properties`);
+    writeFileSync(file, properties(config), { mode: 0o600 });
+    return file;
+  });
+  const names = options.connectors.map((config) => config.name ?? '');
   const logFile = path.join(work, 'connect.log');
   const log = createWriteStream(logFile);
   const heap = process.env.BENCH_CONNECT_HEAP ?? options.heap ?? '1g';
@@ -128,7 +120,7 @@ export async function startDebeziumConnect(
       artifacts.runtimeClasspath.join(path.delimiter),
       'org.apache.kafka.connect.cli.ConnectStandalone',
       workerFile,
-      connectorFile,
+      ...connectorFiles,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -148,14 +140,29 @@ export async function startDebeziumConnect(
       return '';
     }
   };
-  const workerConfigShown = { ...workerConfig };
-  const connectorConfigShown = { ...connectorConfig, 'database.password': '***' };
+  const statuses = async (): Promise<ConnectorStatus[] | undefined> => {
+    try {
+      const all: ConnectorStatus[] = [];
+      for (const name of names) {
+        const response = await fetch(`${restUrl}/connectors/${name}/status`, {
+          signal: AbortSignal.timeout(2_000),
+        });
+        if (!response.ok) return undefined;
+        all.push((await response.json()) as ConnectorStatus);
+      }
+      return all;
+    } catch {
+      return undefined; // REST not listening yet, or gone
+    }
+  };
+  const failureOf = (all: ConnectorStatus[]) =>
+    all.flatMap((status) => [status.connector, ...status.tasks]).find((s) => s.state === 'FAILED');
   return {
     process: child,
     restUrl,
     logFile,
-    workerConfig: workerConfigShown,
-    connectorConfig: connectorConfigShown,
+    workerConfig: { ...workerConfig },
+    connectorConfigs: options.connectors.map(masked),
     logTail,
     peakRssBytes: () => {
       try {
@@ -166,42 +173,33 @@ export async function startDebeziumConnect(
         return 0;
       }
     },
+    async failure() {
+      const all = await statuses();
+      const failed = all && failureOf(all);
+      return failed ? (failed.trace ?? 'FAILED without a trace') : undefined;
+    },
     async waitUntilRunning(timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
         if (exitCode !== undefined) {
-          throw new Error(`Kafka Connect exited (${exitCode}) before the connector ran:\n${logTail()}`);
+          throw new Error(`Kafka Connect exited (${exitCode}) before the connectors ran:\n${logTail()}`);
         }
-        try {
-          const response = await fetch(`${restUrl}/connectors/${options.name}/status`, {
-            signal: AbortSignal.timeout(2_000),
-          });
-          if (response.ok) {
-            const status = (await response.json()) as {
-              connector: { state: string };
-              tasks: { state: string; trace?: string }[];
-            };
-            const failed = [status.connector, ...status.tasks].find((s) => s.state === 'FAILED');
-            if (failed) {
-              throw new Error(
-                `Debezium connector FAILED: ${(failed as { trace?: string }).trace ?? ''}\n${logTail()}`,
-              );
-            }
-            if (
-              status.connector.state === 'RUNNING' &&
-              status.tasks.length > 0 &&
-              status.tasks.every((task) => task.state === 'RUNNING')
-            ) {
-              return;
-            }
-          }
-        } catch (error) {
-          if (error instanceof Error && error.message.startsWith('Debezium connector FAILED')) throw error;
-          // REST not listening yet.
+        const all = await statuses();
+        const failed = all && failureOf(all);
+        if (failed) throw new Error(`Connect connector FAILED: ${failed.trace ?? ''}\n${logTail()}`);
+        const running = (s: { state: string }) => s.state === 'RUNNING';
+        if (
+          all?.every(
+            (status) => running(status.connector) && status.tasks.length > 0 && status.tasks.every(running),
+          )
+        ) {
+          return;
         }
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
-      throw new Error(`Debezium connector not RUNNING after ${timeoutMs} ms:\n${logTail()}`);
+      throw new Error(
+        `Connect connectors ${names.join(', ')} not RUNNING after ${timeoutMs} ms:\n${logTail()}`,
+      );
     },
     async stop(timeoutMs = 30_000) {
       if (exitCode === undefined) {

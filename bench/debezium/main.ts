@@ -1,14 +1,33 @@
 /**
- * The debezium scenario as bench/main.ts calls it: reads its options, runs, prints the table, writes the JSON.
- * Options: --rows (200,000), --tx-rows (10).
+ * The Debezium scenarios as bench/main.ts calls them: each reads its options, runs, prints its table, writes
+ * its JSON.
+ * - debezium: capture throughput (--rows 200,000, --tx-rows 10);
+ * - debezium-latency: commit-to-Kafka latency (--rates 1000,5000, --seconds 20, --tx-rows 5, --connections 4);
+ * - debezium-sink: Debezium's JDBC sink vs our sink (--rows 100,000, --tx-rows 100);
+ * - debezium-compat: Debezium's JDBC sink reading our topic (--rows 1,000).
  */
 import { PipelineError } from '../../lib/errors/index.ts';
 import type { BenchEnv } from '../support/env.ts';
 import { writeResult } from '../support/results.ts';
+import { printCompatReport } from './compat-report.ts';
+import { runDebeziumCompatBench } from './compat-scenario.ts';
+import { printDebeziumLatencyReport } from './latency-report.ts';
+import { runDebeziumLatencyBench } from './latency-scenario.ts';
 import { printDebeziumReport } from './report.ts';
 import { runDebeziumBench } from './scenario.ts';
+import { printDebeziumSinkReport } from './sink-report.ts';
+import { runDebeziumSinkBench } from './sink-scenario.ts';
 
-export const debeziumOptions = ['rows', 'tx-rows'] as const;
+export const debeziumScenarios = {
+  debezium: ['rows', 'tx-rows'],
+  'debezium-latency': ['rates', 'seconds', 'tx-rows', 'connections'],
+  'debezium-sink': ['rows', 'tx-rows'],
+  'debezium-compat': ['rows'],
+} as const;
+
+export type DebeziumScenario = keyof typeof debeziumScenarios;
+
+type Option = (name: string) => string | undefined;
 
 function integer(name: string, value: string | undefined, fallback: number): number {
   const parsed = value === undefined ? fallback : Number(value);
@@ -18,13 +37,45 @@ function integer(name: string, value: string | undefined, fallback: number): num
   return parsed;
 }
 
+function rates(value: string | undefined, fallback: number[]): number[] {
+  if (value === undefined) return fallback;
+  const parsed = value.split(',').map(Number);
+  if (parsed.some((rate) => !Number.isInteger(rate) || rate <= 0)) {
+    throw new PipelineError(
+      'INVALID_ARGUMENT',
+      '--rates must be a comma-separated list of positive integers',
+    );
+  }
+  return parsed;
+}
+
 export async function benchDebezium(
-  env: Omit<BenchEnv, 'analyticsUrl'>,
-  option: (name: string) => string | undefined,
+  scenario: DebeziumScenario,
+  env: BenchEnv,
+  option: Option,
 ): Promise<void> {
-  const result = await runDebeziumBench(env, {
-    rows: integer('rows', option('rows'), 200_000),
-    rowsPerTransaction: integer('tx-rows', option('tx-rows'), 10),
-  });
-  printDebeziumReport(result, writeResult('debezium', result));
+  if (scenario === 'debezium') {
+    const result = await runDebeziumBench(env, {
+      rows: integer('rows', option('rows'), 200_000),
+      rowsPerTransaction: integer('tx-rows', option('tx-rows'), 10),
+    });
+    printDebeziumReport(result, writeResult(scenario, result));
+  } else if (scenario === 'debezium-latency') {
+    const result = await runDebeziumLatencyBench(env, {
+      rates: rates(option('rates'), [1_000, 5_000]),
+      seconds: integer('seconds', option('seconds'), 20),
+      rowsPerTransaction: integer('tx-rows', option('tx-rows'), 5),
+      connections: integer('connections', option('connections'), 4),
+    });
+    printDebeziumLatencyReport(result, writeResult(scenario, result));
+  } else if (scenario === 'debezium-sink') {
+    const result = await runDebeziumSinkBench(env, {
+      rows: integer('rows', option('rows'), 100_000),
+      rowsPerTransaction: integer('tx-rows', option('tx-rows'), 100),
+    });
+    printDebeziumSinkReport(result, writeResult(scenario, result));
+  } else {
+    const result = await runDebeziumCompatBench(env, { rows: integer('rows', option('rows'), 1_000) });
+    printCompatReport(result, writeResult(scenario, result));
+  }
 }

@@ -8,7 +8,7 @@
  * process (bench/reader/child.ts) from streaming start until its slot is confirmed at the workload's end LSN,
  * which it confirms only once Kafka acknowledged every event, and from its process start to its exit. The two run
  * one after the other (Debezium first), so a busy machine can favour either. Commit-to-Kafka latency is not
- * measured yet. Debezium writes JSON without schemas (see connect.ts), ours Avro through the registry.
+ * measured here (debezium-latency does). Debezium writes JSON without schemas (connectors.ts), ours Avro.
  */
 import { cpus } from 'node:os';
 import { runToCompletion } from '../support/children.ts';
@@ -19,7 +19,8 @@ import { benchKafka, removeKafkaArtefacts, topicEnds } from '../support/kafka.ts
 import { runSuffix } from '../support/names.ts';
 import { currentLsn, query, withDatabase } from '../support/postgres.ts';
 import { fetchDebeziumArtifacts } from './artifacts.ts';
-import { startDebeziumConnect } from './connect.ts';
+import { type RunningConnect, startConnect } from './connect.ts';
+import { postgresSource } from './connectors.ts';
 
 export interface DebeziumBenchOptions {
   rows: number;
@@ -81,7 +82,7 @@ export async function runDebeziumBench(env: Env, options: DebeziumBenchOptions) 
   const readerUrl = withDatabase(env.readerUrl, database);
   const debeziumTopic = `${debeziumPrefix}.public.${benchTable}`;
   const ourTopic = `${ourPrefix}.public.${benchTable}`;
-  let connect: Awaited<ReturnType<typeof startDebeziumConnect>> | undefined;
+  let connect: RunningConnect | undefined;
   try {
     await createCoreDatabase(env.ownerUrl, env.readerUrl, database, publication, ourSlot);
     await query(ownerUrl, `CREATE PUBLICATION ${debeziumPublication} FOR TABLE public.${benchTable}`);
@@ -99,15 +100,19 @@ export async function runDebeziumBench(env: Env, options: DebeziumBenchOptions) 
       `bench debezium: Kafka Connect ${artifacts.kafkaVersion} + Debezium ${artifacts.debeziumVersion}\n`,
     );
     const started = performance.now();
-    const running = await startDebeziumConnect(artifacts, {
-      name: `bench-debezium-${suffix}`,
-      databaseUrl: readerUrl,
-      slot: debeziumSlot,
-      publication: debeziumPublication,
-      table: benchTable,
-      topicPrefix: debeziumPrefix,
+    const running = await startConnect(artifacts, {
       brokers: env.brokers,
-      partitions,
+      connectors: [
+        postgresSource({
+          name: `bench-debezium-${suffix}`,
+          databaseUrl: readerUrl,
+          slot: debeziumSlot,
+          publication: debeziumPublication,
+          table: benchTable,
+          topicPrefix: debeziumPrefix,
+          partitions,
+        }),
+      ],
     });
     connect = running;
     let exited: Error | undefined;
@@ -125,7 +130,7 @@ export async function runDebeziumBench(env: Env, options: DebeziumBenchOptions) 
     );
     const debeziumPeakRss = running.peakRssBytes();
     const workerConfig = running.workerConfig;
-    const connectorConfig = running.connectorConfig;
+    const connectorConfig = running.connectorConfigs[0];
     await running.stop();
     connect = undefined;
     const totalSeconds = (arrival.lastAt - started) / 1000;
@@ -185,7 +190,7 @@ export async function runDebeziumBench(env: Env, options: DebeziumBenchOptions) 
         oursOverDebeziumStreaming: streamingSeconds / ours.seconds,
         oursOverDebeziumFromStart: totalSeconds / readerSecondsFromStart,
       },
-      notMeasuredYet: ['commit-to-Kafka latency', 'sink side (Debezium JDBC sink vs our sink)'],
+      notMeasuredYet: ['commit-to-Kafka latency (debezium-latency)', 'sink side (debezium-sink)'],
     };
   } finally {
     await connect?.stop().catch(() => undefined);
