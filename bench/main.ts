@@ -28,7 +28,7 @@ const usage = `usage:
                           [--refine 2] [--connections 4]
   npm run bench -- snapshot [--rows 1000000]
   npm run bench -- memory   [--tx-rows 1000000] [--snapshot-rows 2000000]
-  npm run bench -- debezium [--rows 200000] [--tx-rows 10]
+  npm run bench -- debezium [--rows 200000] [--tx-rows 10] [--format json|avro]
   npm run bench -- debezium-latency [--rates 1000,5000] [--seconds 20] [--tx-rows 5] [--connections 4]
   npm run bench -- debezium-sink    [--rows 100000] [--tx-rows 100]
   npm run bench -- debezium-compat  [--rows 1000]`;

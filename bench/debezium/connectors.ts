@@ -24,7 +24,8 @@ export function apicurioV2Url(schemaRegistryUrl: string): string {
   return url.toString().replace(/\/$/, '');
 }
 
-export function apicurioAvroConverter(schemaRegistryUrl: string): ConverterConfig {
+/** `register`: a writer (Debezium's source in Avro) registers its schemas; a reader (the JDBC sink) never does. */
+export function apicurioAvroConverter(schemaRegistryUrl: string, register = false): ConverterConfig {
   return {
     '': 'io.apicurio.registry.utils.converter.AvroConverter',
     '.apicurio.registry.url': apicurioV2Url(schemaRegistryUrl),
@@ -34,8 +35,7 @@ export function apicurioAvroConverter(schemaRegistryUrl: string): ConverterConfi
     '.apicurio.registry.id-handler': 'io.apicurio.registry.serde.Legacy4ByteIdHandler',
     '.apicurio.registry.use-id': 'contentId',
     '.apicurio.registry.headers.enabled': 'false',
-    // Reading only: never register what the converter derives from a Connect schema.
-    '.apicurio.registry.auto-register': 'false',
+    '.apicurio.registry.auto-register': String(register),
   };
 }
 

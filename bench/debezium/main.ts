@@ -1,7 +1,7 @@
 /**
  * The Debezium scenarios as bench/main.ts calls them: each reads its options, runs, prints its table, writes
  * its JSON.
- * - debezium: capture throughput (--rows 200,000, --tx-rows 10);
+ * - debezium: capture throughput (--rows 200,000, --tx-rows 10, --format json|avro: what Debezium writes);
  * - debezium-latency: commit-to-Kafka latency (--rates 1000,5000, --seconds 20, --tx-rows 5, --connections 4);
  * - debezium-sink: Debezium's JDBC sink vs our sink (--rows 100,000, --tx-rows 100);
  * - debezium-compat: Debezium's JDBC sink reading our topic (--rows 1,000).
@@ -19,7 +19,7 @@ import { printDebeziumSinkReport } from './sink-report.ts';
 import { runDebeziumSinkBench } from './sink-scenario.ts';
 
 export const debeziumScenarios = {
-  debezium: ['rows', 'tx-rows'],
+  debezium: ['rows', 'tx-rows', 'format'],
   'debezium-latency': ['rates', 'seconds', 'tx-rows', 'connections'],
   'debezium-sink': ['rows', 'tx-rows'],
   'debezium-compat': ['rows'],
@@ -55,9 +55,12 @@ export async function benchDebezium(
   option: Option,
 ): Promise<void> {
   if (scenario === 'debezium') {
+    const format = option('format') ?? 'json';
+    if (format !== 'json' && format !== 'avro') throw new Error(`--format is json or avro, not ${format}`);
     const result = await runDebeziumBench(env, {
       rows: integer('rows', option('rows'), 200_000),
       rowsPerTransaction: integer('tx-rows', option('tx-rows'), 10),
+      format,
     });
     printDebeziumReport(result, writeResult(scenario, result));
   } else if (scenario === 'debezium-latency') {

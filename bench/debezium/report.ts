@@ -19,7 +19,7 @@ debezium benchmark: ${f(result.workload.rows)} rows in transactions of ${f(resul
   ratio (ours / Debezium throughput): ${result.ratio.oursOverDebeziumStreaming.toFixed(2)} streaming, ${result.ratio.oursOverDebeziumFromStart.toFixed(2)} from process start
   Debezium: Kafka Connect ${d.kafkaConnectVersion} standalone, ${d.converter}, start-up ${d.startupSeconds.toFixed(1)} s
   reader: ${r.kafkaClient} producer, Avro, node ${r.nodeFlags || '(no flags)'}; events ${f(r.events)} (topic ${f(r.eventsInTopic)}), Debezium topic ${f(d.events)}
-  not measured yet: ${result.notMeasuredYet.join('; ')}
+  measured by other scenarios: ${result.elsewhere.join('; ')}
 
   JSON: ${file}`);
 }
