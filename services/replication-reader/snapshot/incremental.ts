@@ -11,6 +11,7 @@
  * - At the end, the table's snapshot-end events (snapshot-end.ts): the sink marks deleted the raw rows the
  *   snapshot did not write, which are gone from the source (deleted while no slot streamed them).
  */
+import { randomBytes } from 'node:crypto';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type pg from 'pg';
 import type { ConnectorCatalogue } from '../../../connectors/index.ts';
@@ -56,6 +57,13 @@ class Stopped extends Error {}
 export class IncrementalSnapshots {
   readonly windows = new ChunkWindows();
   readonly ends = new SnapshotEnds();
+  /**
+   * In every watermark and end id. A restarted reader replays the WAL from its slot's confirmed position, which
+   * can hold the watermarks of the run before it: with ids of request, chunk and attempt only, those would
+   * close this run's windows of the same ids, and the chunk would go out at the old, lower position (below its
+   * snapshot end, which would then delete it).
+   */
+  private readonly instance = randomBytes(6).toString('hex');
   private readonly queue: TableSnapshotState[] = [];
   private readonly latest = new Map<string, TableSnapshotState>();
   private readonly stopping = new AbortController();
@@ -240,7 +248,7 @@ export class IncrementalSnapshots {
       );
       return;
     }
-    const id = `${state.id}/end`;
+    const id = `${state.id}/end/${this.instance}`;
     const reached = this.ends.expect(id, table, parseLsn(state.reconcileBelow));
     reached.catch(() => undefined);
     try {
@@ -277,7 +285,7 @@ export class IncrementalSnapshots {
     select: { first: string; next: string },
     attempt: number,
   ): Promise<{ selected: number; emitted: number; lastKey: string[] | undefined }> {
-    const id = `${state.id}/${state.chunks}.${attempt}`;
+    const id = `${state.id}/${state.chunks}.${attempt}/${this.instance}`;
     const window = this.windows.open(id, { schema, table, relationOid }, keyColumns);
     const emit = (edge: 'low' | 'high') =>
       client.query<{ lsn: string }>('SELECT pg_logical_emit_message(true, $1, $2)::text AS lsn', [
