@@ -1,0 +1,107 @@
+/**
+ * The active part of a chaos run, from the first start of the services to the settled pipeline: the workload
+ * begins first, so the reader's initial copy (killed once) runs under load; then the sinks; then the faults,
+ * large transactions, schema changes, truncates and snapshot requests on the seeded timeline; then the settle.
+ */
+import type { WorkloadReport } from '../../scripts/workload/index.ts';
+import type { ChaosEnvironment } from './environment.ts';
+import type { FaultInjector } from './faults.ts';
+import { startReaderWithSnapshotKill } from './initial-snapshot.ts';
+import type { ChaosLoad } from './load.ts';
+import type { ChaosOptions } from './options.ts';
+import type { ChaosPlan, PlannedStep } from './plan.ts';
+import { type SettleResult, settle } from './settle.ts';
+import type { SnapshotRequests } from './snapshots.ts';
+import type { Supervisor } from './supervisor.ts';
+
+export interface ChaosParts {
+  options: ChaosOptions;
+  plan: ChaosPlan;
+  environment: ChaosEnvironment;
+  reader: Supervisor;
+  sinks: Supervisor[];
+  load: ChaosLoad;
+  injector: FaultInjector;
+  snapshots: SnapshotRequests;
+  clock: () => number;
+  log: (line: string) => void;
+}
+
+/** Filled as the run goes, so that a failed settle still reports what the workload did. */
+export interface Driven {
+  workload?: WorkloadReport;
+  settled?: SettleResult;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs the steps at their planned moments (one at a time: they share nothing but core). */
+async function runSteps(
+  steps: { at: PlannedStep; run: () => Promise<void> }[],
+  startedAt: number,
+  signal: AbortSignal,
+): Promise<void> {
+  for (const step of [...steps].sort((a, b) => a.at.atMs - b.at.atMs)) {
+    const wait = startedAt + step.at.atMs - performance.now();
+    if (wait > 0) await sleep(wait);
+    if (signal.aborted) return;
+    await step.run();
+  }
+}
+
+/** `startedAt` is when the workload starts (performance.now()); `stop` ends everything early on a failure. */
+export async function drive(
+  parts: ChaosParts,
+  startedAt: number,
+  stop: AbortSignal,
+  driven: Driven,
+): Promise<void> {
+  const { options, plan, environment, reader, sinks, load, injector, snapshots, clock, log } = parts;
+  load.start(stop);
+  const kill = await startReaderWithSnapshotKill(reader, plan.initialSnapshotKillMs, clock, log);
+  if (kill)
+    injector.injected.push({
+      kind: 'reader',
+      victim: `${reader.name} (initial snapshot${kill.copyFinishedFirst ? ' already over' : `, ${kill.tablesCopiedBeforeKill} of 6 tables copied`})`,
+      plannedAtSeconds: kill.atSeconds,
+      atSeconds: kill.atSeconds,
+      downMs: 0,
+      recoveredAfterMs: kill.recoveredAfterMs,
+      afterLargeTransaction: false,
+      overlapping: [],
+    });
+  await Promise.all(sinks.map((sink) => sink.start()));
+  log(
+    `reader and ${sinks.length} sink(s) ready at ${clock().toFixed(1)} s; workload for ${options.minutes} min`,
+  );
+
+  const steps = [
+    ...plan.largeTransactions.map((at) => ({ at, run: () => load.largeTransaction(at.index) })),
+    ...plan.schemaChanges.map((at) => ({ at, run: () => load.schemaChange(at.index) })),
+    ...plan.truncates.map((at) => ({ at, run: () => load.truncate(at.index) })),
+    ...plan.incrementalSnapshots.map((at) => ({ at, run: () => snapshots.request(at.index) })),
+  ];
+  // If one part fails, the others stop at their next step instead of running on for minutes.
+  const own = new AbortController();
+  stop.addEventListener('abort', () => own.abort(stop.reason), { once: true });
+  const guard = <T>(work: Promise<T>) =>
+    work.catch((error: unknown) => {
+      own.abort(error);
+      throw error;
+    });
+  // allSettled: a fault in progress (a server down) ends with its restart before the run moves on.
+  const [ran, ...others] = await Promise.allSettled([
+    guard(load.finish()),
+    guard(injector.run(plan.faults, startedAt, own.signal)),
+    guard(runSteps(steps, startedAt, own.signal)),
+  ]);
+  for (const outcome of [ran, ...others]) if (outcome.status === 'rejected') throw outcome.reason;
+  const workload = (ran as PromiseFulfilledResult<WorkloadReport>).value;
+  driven.workload = workload;
+  log(`workload done at ${clock().toFixed(1)} s: ${workload.transactions} transactions; settling`);
+  for (const service of [reader, ...sinks]) await service.waitReady(120_000);
+  await snapshots.waitDone(options.settleTimeoutMs);
+  const settled = await settle(environment, options.settleTimeoutMs);
+  driven.settled = settled;
+  log(`settled: reader ${settled.readerMs} ms, sinks ${settled.sinkMs} ms`);
+}

@@ -1,0 +1,113 @@
+/**
+ * The two sizes of the chaos run and the command-line flags over them. The short run is what CI affords (about
+ * three minutes, every fault kind at least once); the long one (`--long`) is for a release or a suspicion.
+ */
+import { parseArgs } from 'node:util';
+
+export interface ChaosOptions {
+  size: 'short' | 'long';
+  seed: number;
+  /** How long the workload runs; faults and steps are spread over it. */
+  minutes: number;
+  faults: number;
+  sinks: number;
+  /** Workload transactions per second. */
+  rate: number;
+  largeTransactions: number;
+  largeTransactionRows: number;
+  schemaChanges: number;
+  truncates: number;
+  /** `cdc snapshot <table>` requests during the run (at most three: one per table re-read). */
+  incrementalSnapshots: number;
+  /** Bound on each settle stage (reader confirmed, sinks caught up). */
+  settleTimeoutMs: number;
+  /** Rows of stat_events in the base data set, copied by the reader's initial snapshot. */
+  seedStatEvents: number;
+}
+
+export function randomSeed(): number {
+  return Math.floor(Math.random() * 0xffffffff);
+}
+
+export function shortRun(seed = randomSeed()): ChaosOptions {
+  return {
+    size: 'short',
+    seed,
+    minutes: 1.5,
+    faults: 7,
+    sinks: 2,
+    rate: 20,
+    largeTransactions: 2,
+    largeTransactionRows: 20_000,
+    schemaChanges: 2,
+    truncates: 2,
+    incrementalSnapshots: 1,
+    settleTimeoutMs: 180_000,
+    // Enough for the initial copy to take a few seconds, so that the kill during it lands inside it.
+    seedStatEvents: 30_000,
+  };
+}
+
+export function longRun(seed = randomSeed()): ChaosOptions {
+  return {
+    ...shortRun(seed),
+    size: 'long',
+    minutes: 12,
+    faults: 60,
+    largeTransactions: 10,
+    schemaChanges: 6,
+    truncates: 6,
+    incrementalSnapshots: 3,
+    settleTimeoutMs: 300_000,
+  };
+}
+
+export const usage = `usage: npm run chaos -- [--long] [--seed N] [--faults N] [--minutes M] [--rate TX_PER_S] [--sinks N]
+
+  (default)   short run: ${shortRun(0).minutes} min of workload, ${shortRun(0).faults} faults (every kind at least once)
+  --long      ${longRun(0).minutes} min of workload, ${longRun(0).faults} faults
+  --seed N    replays a run's timeline (printed at the start of every run)`;
+
+function positive(name: string, text: string | undefined, integer: boolean): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value)))
+    throw new Error(
+      `--${name}: expected a positive ${integer ? 'integer' : 'number'}, got "${text}"\n${usage}`,
+    );
+  return value;
+}
+
+export function parseChaosArgs(argv: string[]): ChaosOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      long: { type: 'boolean', default: false },
+      seed: { type: 'string' },
+      faults: { type: 'string' },
+      minutes: { type: 'string' },
+      rate: { type: 'string' },
+      sinks: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return 'help';
+  const seedText = values.seed;
+  if (seedText !== undefined && !/^\d+$/.test(seedText))
+    throw new Error(`--seed: expected a number\n${usage}`);
+  const seed = seedText === undefined ? undefined : Number(seedText) >>> 0;
+  const base = values.long ? longRun(seed) : shortRun(seed);
+  const minutes = positive('minutes', values.minutes, false) ?? base.minutes;
+  return {
+    ...base,
+    minutes,
+    faults: positive('faults', values.faults, true) ?? base.faults,
+    rate: positive('rate', values.rate, false) ?? base.rate,
+    sinks: positive('sinks', values.sinks, true) ?? base.sinks,
+    // Longer runs get proportionally more large transactions and schema changes.
+    largeTransactions: Math.max(1, Math.round((base.largeTransactions * minutes) / base.minutes)),
+    schemaChanges: Math.max(1, Math.round((base.schemaChanges * minutes) / base.minutes)),
+    truncates: Math.max(1, Math.round((base.truncates * minutes) / base.minutes)),
+  };
+}
