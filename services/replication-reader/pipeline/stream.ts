@@ -11,7 +11,8 @@ import { signalPrefix } from '../../../lib/source/signals.ts';
 import type { InFlightTransactions, TransactionTicket } from '../acknowledgement/index.ts';
 import type { ReaderMetrics } from '../metrics.ts';
 import type { Lsn, RowChange, TextRow } from '../model.ts';
-import type { BatchingProducer, OutgoingMessage } from '../producer/batching-producer.ts';
+import type { BatchingProducer } from '../producer/batching-producer.ts';
+import { enqueueChange } from '../producer/enqueue-change.ts';
 import type { ReplicationMessage, ReplicationSession } from '../replication/index.ts';
 import { watermarkPrefix } from '../snapshot/chunk-window.ts';
 import type { IncrementalSnapshots } from '../snapshot/incremental.ts';
@@ -115,7 +116,6 @@ function handleChange(
   const count = messages.length;
   context.inFlight.eventProduced(ticket, count);
   const counter = changeCounter(context.metrics, table.connector.name, change.op);
-  // Acknowledgements come in enqueue order, so the change's last message stands for all of them.
   const onAcked = () => {
     context.inFlight.eventAcked(ticket, count);
     counter.inc();
@@ -123,13 +123,7 @@ function handleChange(
     confirmProgress(context);
     afterAck?.();
   };
-  for (let index = 0; index < count; index++) {
-    const outgoing = messages[index] as (typeof messages)[number];
-    if (index === count - 1) outgoing.onAcked = onAcked;
-    const wait = context.producer.add(outgoing);
-    if (wait) return enqueueAfter(context.producer, wait, messages.slice(index + 1));
-  }
-  return undefined;
+  return enqueueChange(context.producer, messages, onAcked);
 }
 
 /**
@@ -217,16 +211,6 @@ async function emitSnapshotEnd(
   };
   const wait = handleChange(context, transaction, change, acknowledged);
   if (wait) await wait;
-}
-
-/** The producer is full: the rest of the change waits for room, one message at a time. */
-async function enqueueAfter(
-  producer: BatchingProducer,
-  wait: Promise<void>,
-  rest: readonly OutgoingMessage[],
-): Promise<void> {
-  await wait;
-  for (const message of rest) await producer.enqueue(message);
 }
 
 function refreshGauges(context: StreamContext): void {
