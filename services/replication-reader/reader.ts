@@ -62,7 +62,7 @@ export interface ReaderRunOptions {
   metrics: ReaderMetrics;
   /** Called once the session streams (readiness). */
   onStreaming?: (startLsn: bigint) => void;
-  /** Told on every description of a table whether the registry paused it (alerts.ts keeps the news). */
+  /** Told on every description of a table whether it is paused, and why (alerts.ts keeps the news). */
   onTablePaused?: (table: string, paused: boolean, cause?: PauseCause) => void;
   /** The producing client (producer/create-sender.ts); default: the kafkajs adapter on `kafka`. */
   createSender?: () => ConnectedSender;
