@@ -4,7 +4,7 @@
  * created before any row so each system streams exactly the same WAL and neither snapshots. `drop()` removes
  * both slots and the database, and is safe to call when creation failed half-way.
  */
-import { benchTable, createCoreDatabase, dropCoreDatabase } from '../support/core-table.ts';
+import { benchTable, createCoreDatabase, dropCoreDatabase, dropSlot } from '../support/core-table.ts';
 import type { BenchEnv } from '../support/env.ts';
 import { query, withDatabase } from '../support/postgres.ts';
 
@@ -52,29 +52,6 @@ export async function createCoreCapture(env: Env, database: string, debezium: bo
     throw error;
   }
   return capture;
-}
-
-/** Ends the slot's walsender if one is left (a JVM that did not stop in time), then drops it, retrying briefly. */
-async function dropSlot(url: string, slot: string): Promise<void> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    try {
-      await query(
-        url,
-        `SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots
-          WHERE slot_name = $1 AND active_pid IS NOT NULL`,
-        [slot],
-      );
-      await query(
-        url,
-        'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1',
-        [slot],
-      );
-      return;
-    } catch (error) {
-      if ((error as { code?: string }).code === '3D000') return; // the database was never created
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
 }
 
 /** Polls `check` every 200 ms until it returns a value; throws `what` after `timeoutMs`. */

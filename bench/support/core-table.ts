@@ -99,8 +99,16 @@ export async function dropCoreDatabase(
   slot: string,
 ): Promise<void> {
   const url = withDatabase(readerUrl, database);
-  // A database with a slot cannot be dropped, and an active slot cannot be dropped: end its walsender first (a
-  // reader that did not stop in time), then retry briefly while the backend goes away.
+  // A database with a slot cannot be dropped.
+  await dropSlot(url, slot);
+  await dropDatabase(ownerUrl, database);
+}
+
+/**
+ * Drops a slot, ending its walsender first if one is left (a reader or a JVM that did not stop in time), and
+ * retrying briefly while that backend goes away. A database that was never created has nothing to drop.
+ */
+export async function dropSlot(url: string, slot: string): Promise<void> {
   for (let attempt = 0; attempt < 20; attempt++) {
     try {
       await query(
@@ -114,11 +122,10 @@ export async function dropCoreDatabase(
         'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1',
         [slot],
       );
-      break;
+      return;
     } catch (error) {
-      if ((error as { code?: string }).code === '3D000') break; // the database was never created
+      if ((error as { code?: string }).code === '3D000') return;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
-  await dropDatabase(ownerUrl, database);
 }

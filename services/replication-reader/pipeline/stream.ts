@@ -10,7 +10,7 @@ import type { Logger } from '../../../lib/logging/index.ts';
 import { signalPrefix } from '../../../lib/source/signals.ts';
 import type { InFlightTransactions, TransactionTicket } from '../acknowledgement/index.ts';
 import type { ReaderMetrics } from '../metrics.ts';
-import type { Lsn, RowChange, TextRow } from '../model.ts';
+import type { Lsn, RowChange, TableRef, TextRow } from '../model.ts';
 import type { BatchingProducer } from '../producer/batching-producer.ts';
 import { enqueueChange } from '../producer/enqueue-change.ts';
 import type { ReplicationMessage, ReplicationSession } from '../replication/index.ts';
@@ -127,6 +127,31 @@ function handleChange(
 }
 
 /**
+ * What a snapshot job waits for once the stream produced its events: the returned callback, called when Kafka
+ * acknowledged the last of them. Undefined when the table is paused: the transaction is held (replayed later)
+ * and the job's wait never ends (the reader stops it, and a later run redoes that step).
+ */
+function acknowledgementFor(
+  context: StreamContext,
+  transaction: TransactionState,
+  reached: { settle(acked: Promise<void>): void },
+  table: TableRef,
+): (() => void) | undefined {
+  if (!context.tables.get(table)) {
+    context.inFlight.hold(transaction.ticket);
+    reached.settle(new Promise<void>(() => undefined));
+    return undefined;
+  }
+  let acknowledged: () => void = () => undefined;
+  reached.settle(
+    new Promise<void>((resolve) => {
+      acknowledged = resolve;
+    }),
+  );
+  return acknowledged;
+}
+
+/**
  * At a high watermark, the chunk's remaining rows go out as `r` events of the watermark's transaction (so they
  * are confirmed like its changes); the snapshot job learns when Kafka acknowledged them.
  */
@@ -142,19 +167,9 @@ async function emitChunk(
     reached.settle(Promise.resolve());
     return;
   }
-  const table = context.tables.get(window.table);
-  if (!table) {
-    // Paused since the chunk started: its rows would be held anyway; the chunk is redone after the replay.
-    context.inFlight.hold(transaction.ticket);
-    reached.settle(new Promise<void>(() => undefined));
-    return;
-  }
-  let acknowledged: () => void = () => undefined;
-  reached.settle(
-    new Promise<void>((resolve) => {
-      acknowledged = resolve;
-    }),
-  );
+  // Paused since the chunk started: its rows would be held anyway; the chunk is redone after the replay.
+  const acknowledged = acknowledgementFor(context, transaction, reached, window.table);
+  if (!acknowledged) return;
   const position = {
     commitLsn: transaction.ticket.commitLsn,
     lsn: message.lsn,
@@ -187,18 +202,9 @@ async function emitSnapshotEnd(
 ): Promise<void> {
   const reached = context.snapshots?.ends.onMessage(message.content);
   if (!reached) return;
-  if (!context.tables.get(reached.table)) {
-    // Paused since the last chunk: held like the chunk would be; the job redoes the end after the replay.
-    context.inFlight.hold(transaction.ticket);
-    reached.settle(new Promise<void>(() => undefined));
-    return;
-  }
-  let acknowledged: () => void = () => undefined;
-  reached.settle(
-    new Promise<void>((resolve) => {
-      acknowledged = resolve;
-    }),
-  );
+  // Paused since the last chunk: held like the chunk would be; the job redoes the end after the replay.
+  const acknowledged = acknowledgementFor(context, transaction, reached, reached.table);
+  if (!acknowledged) return;
   const change: RowChange = {
     op: 'snapshot-end',
     table: reached.table,
