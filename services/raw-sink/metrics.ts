@@ -41,7 +41,9 @@ export function createSinkMetrics(registry: Registry) {
     }),
     skipped: new Counter({
       name: 'cdc_sink_skipped_total',
-      help: "Changes the connector's transform skipped (returned null), per table.",
+      help:
+        "Changes not landed, per table: the connector's transform skipped them (returned null), or tombstones " +
+        'without a source position (written by readers older than tombstone positions).',
       labelNames: ['table'] as const,
       registers,
     }),
@@ -93,8 +95,11 @@ export function observeSlice(
   const now = Date.now();
   const latenciesMs: number[] = [];
   for (const change of changes) {
-    metrics.rows.inc({ table, op: change.op });
-    if (change.offset < replayedBelow) continue;
+    // A tombstone is the second message of a delete (or, after compaction, all that is left of it): counted
+    // apart, and its latency is the delete's, already observed.
+    const fromTombstone = 'fromTombstone' in change && change.fromTombstone === true;
+    metrics.rows.inc({ table, op: fromTombstone ? 'tombstone' : change.op });
+    if (fromTombstone || change.offset < replayedBelow) continue;
     const latencyMs = Math.max(0, now - Number(change.committedAtMicros / 1000n));
     metrics.commitToRawSeconds.observe(latencyMs / 1000);
     latenciesMs.push(latencyMs);

@@ -293,6 +293,8 @@ export class RawSink {
           partition: batch.partition,
           offset,
           value: message.value,
+          key: message.key,
+          headers: message.headers,
         });
         if (decoded.kind !== 'tombstone') {
           const reason = await captured.reconcile(decoded.schemaId);
@@ -302,7 +304,8 @@ export class RawSink {
           }
         }
         if (decoded.kind === 'change') changes.push(decoded.change);
-        if (decoded.kind === 'skipped') skipped++;
+        else if (decoded.kind === 'tombstone' && decoded.change) changes.push(decoded.change);
+        else skipped++;
       } catch (error) {
         if (classifyError(error) !== 'dead-letter') throw error;
         letters.push(letterOf(batch.topic, batch.partition, message, error as PipelineError));

@@ -9,12 +9,11 @@
 import type { Admin, Kafka } from 'kafkajs';
 import pg from 'pg';
 import type { ConnectorCatalogue } from '../../connectors/index.ts';
-import { avroType } from '../../lib/avro/index.ts';
 import { PipelineError } from '../../lib/errors/index.ts';
 import { TopicManager, type TopicSettings } from '../../lib/kafka/topics.ts';
 import type { Logger } from '../../lib/logging/index.ts';
 import { formatLsn } from '../../lib/postgres/index.ts';
-import { frame, type SchemaRegistryClient } from '../../lib/registry/index.ts';
+import type { SchemaRegistryClient } from '../../lib/registry/index.ts';
 import { planPublicationSync, syncPublication } from '../../lib/source/publication.ts';
 import { stateTopic } from '../../lib/source/reader-state.ts';
 import { readSlotStatus } from '../../lib/source/slot.ts';
@@ -30,6 +29,7 @@ import {
   topicMessageLimit,
 } from './pipeline/oversized-tables.ts';
 import { confirmProgress, type StreamContext, streamChanges } from './pipeline/stream.ts';
+import { tableEventKeys } from './pipeline/table-event-keys.ts';
 import { type BatchingOptions, BatchingProducer } from './producer/batching-producer.ts';
 import type { ConnectedSender } from './producer/create-sender.ts';
 import { KafkaSender } from './producer/kafka-sender.ts';
@@ -67,15 +67,6 @@ export interface ReaderRunOptions {
   /** The producing client (producer/create-sender.ts); default: the kafkajs adapter on `kafka`. */
   createSender?: () => ConnectedSender;
 }
-
-/** Key of truncate events: not a row key, so it can never collide with (and compact away) a row. */
-const truncateKeySchema = {
-  type: 'record',
-  name: 'TruncateKey',
-  namespace: 'cdc',
-  doc: 'Key of truncate events, sent to every partition of a table topic.',
-  fields: [{ name: 'table', type: 'string' }],
-} as const;
 
 async function checkPublication(catalog: pg.Client, options: ReaderRunOptions): Promise<void> {
   const { plan } = await planPublicationSync(catalog, {
@@ -178,17 +169,7 @@ export async function runReader(
     await topicManager.ensure(topics);
     const metadata = await admin.fetchTopicMetadata({ topics });
     const partitionCounts = new Map(metadata.topics.map((topic) => [topic.name, topic.partitions.length]));
-    const truncateKeyId = await options.registry.register('cdc.TruncateKey', truncateKeySchema);
-    const truncateKeyType = avroType(truncateKeySchema);
-    const truncateKeys = new Map<string, Buffer>();
-    const truncateKey = (topic: string) => {
-      let key = truncateKeys.get(topic);
-      if (!key) {
-        key = frame(truncateKeyId, truncateKeyType.toBuffer({ table: topic }));
-        truncateKeys.set(topic, key);
-      }
-      return key;
-    };
+    const tableKeys = await tableEventKeys(options.registry);
     const partitions = (topic: string) => partitionCounts.get(topic) ?? 1;
     const prepareContext = {
       catalog,
@@ -225,7 +206,7 @@ export async function runReader(
           metrics,
           logger,
           db: catalog.database ?? 'core',
-          truncateKey,
+          tableKeys,
           partitions,
         });
       } finally {
@@ -275,7 +256,7 @@ export async function runReader(
       logger,
       prefix: options.connectors.topicPrefix,
       db: catalog.database ?? 'core',
-      truncateKey,
+      tableKeys,
       partitions,
       pendingCommits: [],
       snapshots,

@@ -68,3 +68,24 @@ describe('coalesce', () => {
     expect(segments.map((segment) => segment.kind)).toEqual(['rows', 'truncate', 'rows']);
   });
 });
+
+describe('coalesce, tombstones', () => {
+  it('keeps a delete over its own tombstone (the delete may carry the whole old row, the tombstone the key only)', () => {
+    const deleted = change('d', '[1]', { id: '1', body: 'old' });
+    const tombstone: RowChange = {
+      ...deleted,
+      values: { id: '1' },
+      offset: deleted.offset + 1n,
+      fromTombstone: true,
+    };
+    const [segment] = coalesce([deleted, tombstone]);
+    expect(segment?.kind === 'rows' ? segment.rows : []).toEqual([deleted]);
+  });
+
+  it('applies a tombstone whose delete event is not in the batch (compacted away) like that delete', () => {
+    const created = change('c', '[1]', { id: '1', body: 'a' });
+    const tombstone: RowChange = { ...change('d', '[1]', { id: '1' }), fromTombstone: true };
+    const [segment] = coalesce([created, tombstone]);
+    expect(segment?.kind === 'rows' ? segment.rows : []).toEqual([tombstone]);
+  });
+});

@@ -20,6 +20,8 @@ export interface RowChange {
   committedAtMicros: bigint;
   partition: number;
   offset: bigint;
+  /** A delete decoded from a tombstone (its row is the key only): the delete event before it says more. */
+  fromTombstone?: true;
 }
 
 /**
@@ -52,6 +54,10 @@ function merge(earlier: RowChange, later: RowChange): RowChange {
   return values === later.values ? later : { ...later, values };
 }
 
+function isOlder(a: RowChange, b: RowChange): boolean {
+  return a.commitLsn < b.commitLsn || (a.commitLsn === b.commitLsn && a.lsn < b.lsn);
+}
+
 export function coalesce(changes: readonly TableChange[]): Segment[] {
   const segments: Segment[] = [];
   let current = new Map<string, RowChange>();
@@ -66,6 +72,9 @@ export function coalesce(changes: readonly TableChange[]): Segment[] {
       continue;
     }
     const earlier = current.get(change.key);
+    // The tombstone of the delete just before it says nothing more (and has the key only, where a delete under
+    // REPLICA IDENTITY FULL has the whole old row): keep the delete.
+    if (change.fromTombstone && earlier?.op === 'd' && !isOlder(earlier, change)) continue;
     // A delete ends the row: nothing before it carries over to what follows.
     current.set(change.key, earlier && earlier.op !== 'd' ? merge(earlier, change) : change);
   }

@@ -7,13 +7,14 @@
  *
  * A connector's `transform` sees the row as a record of raw column names to decoded values (an unchanged TOAST
  * value is `unchangedToastValue`: pass it through) and returns the record to land, or null to skip the change.
- * Its result is validated before anything reaches the database: it must be an object of known raw columns,
+ * A tombstone's row has the key columns only. Its result is validated before anything reaches the database: it must be an object of known raw columns,
  * with the conflict columns set, and every value must have its column's type. A throwing transform is
  * TRANSFORM_FAILED and an invalid result VALIDATION_FAILED: both dead-letter that message only.
  */
 
 import { unchangedToastValue } from '../../../lib/avro/index.ts';
 import { PipelineError } from '../../../lib/errors/index.ts';
+import { positionOfTombstone } from '../../../lib/kafka/change-headers.ts';
 import { schemaIdOf } from '../../../lib/registry/framing.ts';
 import type { SchemaRegistryClient } from '../../../lib/registry/index.ts';
 import type { RowChange, TableChange } from '../apply/coalesce.ts';
@@ -23,11 +24,15 @@ export interface ConsumedMessage {
   partition: number;
   offset: bigint;
   value: Buffer | null;
+  /** Needed for tombstones only (their row is the key). */
+  key?: Buffer | null;
+  headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
 }
 
 export type DecodedMessage =
   | { kind: 'change'; change: TableChange; schemaId: number }
-  | { kind: 'tombstone' }
+  /** The delete the tombstone stands for; none when it carries no position (older reader) or was skipped. */
+  | { kind: 'tombstone'; change?: RowChange }
   /** The connector's transform returned null: nothing to land. */
   | { kind: 'skipped'; schemaId: number };
 
@@ -94,6 +99,7 @@ export function rowRecordOf(envelope: unknown): {
 
 export class ChangeDecoder {
   private readonly plans = new Map<number, Promise<FieldPlan[]>>();
+  private readonly keyPlans = new Map<number, Promise<FieldPlan[]>>();
 
   constructor(
     private readonly registry: Pick<SchemaRegistryClient, 'decode' | 'schemaById'>,
@@ -106,7 +112,7 @@ export class ChangeDecoder {
   }
 
   async decode(message: ConsumedMessage): Promise<DecodedMessage> {
-    if (message.value === null) return { kind: 'tombstone' };
+    if (message.value === null) return this.decodeTombstone(message);
     const id = schemaIdOf(message.value);
     if (id === undefined) throw new PipelineError('DECODE_FAILED', 'not a Confluent-framed Avro message');
     const plan = await this.planFor(id);
@@ -130,10 +136,47 @@ export class ChangeDecoder {
     }
     const row = envelope.op === 'd' ? envelope.before : envelope.after;
     if (!row) throw new PipelineError('DECODE_FAILED', `a ${envelope.op} event without its row`);
-    const values = this.options.transform
-      ? this.transformed(plan, row)
-      : this.written(plan, row, 'DECODE_FAILED');
+    const values = this.rowValues(plan, row);
     if (values === null) return { kind: 'skipped', schemaId: id };
+    return {
+      kind: 'change',
+      change: { op: envelope.op, key: this.keyOf(values), values, ...position },
+      schemaId: id,
+    };
+  }
+
+  /** A tombstone → the delete it stands for (module header). */
+  private async decodeTombstone(message: ConsumedMessage): Promise<DecodedMessage> {
+    const source = positionOfTombstone(message.headers);
+    if (!source) return { kind: 'tombstone' };
+    if (!message.key) throw new PipelineError('DECODE_FAILED', 'a tombstone without a key');
+    const id = schemaIdOf(message.key);
+    if (id === undefined)
+      throw new PipelineError('DECODE_FAILED', 'a tombstone key that is not Confluent-framed Avro');
+    const plan = await this.keyPlanFor(id);
+    const row = (await this.registry.decode(message.key)) as Json;
+    const values = this.rowValues(plan, row);
+    if (values === null) return { kind: 'tombstone' };
+    const change: RowChange = {
+      op: 'd',
+      key: this.keyOf(values),
+      values,
+      commitLsn: source.commitLsn,
+      lsn: source.lsn,
+      committedAtMicros: source.committedAtMicros,
+      partition: message.partition,
+      offset: message.offset,
+      fromTombstone: true,
+    };
+    return { kind: 'tombstone', change };
+  }
+
+  private rowValues(plan: readonly FieldPlan[], row: Json): RowChange['values'] | null {
+    return this.options.transform ? this.transformed(plan, row) : this.written(plan, row, 'DECODE_FAILED');
+  }
+
+  /** The conflict columns' text, JSON-encoded: the row's identity in the raw table. */
+  private keyOf(values: RowChange['values']): string {
     const key = this.options.conflictColumns.map((column) => {
       const value = values[column];
       if (value === undefined || value === null || value === unchanged) {
@@ -141,11 +184,7 @@ export class ChangeDecoder {
       }
       return value;
     });
-    return {
-      kind: 'change',
-      change: { op: envelope.op, key: JSON.stringify(key), values, ...position },
-      schemaId: id,
-    };
+    return JSON.stringify(key);
   }
 
   /** The row's fields → PostgreSQL text by raw column, each with its field's writer. */
@@ -215,21 +254,36 @@ export class ChangeDecoder {
   }
 
   private planFor(id: number): Promise<FieldPlan[]> {
-    let plan = this.plans.get(id);
+    return this.cachedPlan(this.plans, id, rowRecordOf);
+  }
+
+  /** A key schema is the record itself (the key columns, with the same attributes as the row's fields). */
+  private keyPlanFor(id: number): Promise<FieldPlan[]> {
+    return this.cachedPlan(this.keyPlans, id, (schema) => schema as ReturnType<typeof rowRecordOf>);
+  }
+
+  private cachedPlan(
+    cache: Map<number, Promise<FieldPlan[]>>,
+    id: number,
+    recordOf: (schema: unknown) => ReturnType<typeof rowRecordOf>,
+  ): Promise<FieldPlan[]> {
+    let plan = cache.get(id);
     if (!plan) {
       plan = this.registry.schemaById(id).then((schema) => {
         // Named types (cdc.UnchangedToast...) are defined once, in the first field that uses them.
         const named = new Map();
         collectNamed(schema as never, named);
-        return rowRecordOf(schema).fields.map((field) => ({
+        const fields = recordOf(schema).fields;
+        if (!Array.isArray(fields)) throw new PipelineError('DECODE_FAILED', 'the schema is not a record');
+        return fields.map((field) => ({
           field: field.name,
           column: typeof field['cdc.column'] === 'string' ? field['cdc.column'] : field.name,
           sqlType: typeof field['cdc.sqlType'] === 'string' ? field['cdc.sqlType'] : undefined,
           write: writerFor(field.type as never, named),
         }));
       });
-      plan.catch(() => this.plans.delete(id));
-      this.plans.set(id, plan);
+      plan.catch(() => cache.delete(id));
+      cache.set(id, plan);
     }
     return plan;
   }

@@ -3,25 +3,28 @@
  * - insert / snapshot read: one event keyed by the new row's key;
  * - update: one event; when the key changed, a delete of the old key (plus its tombstone) and a create of the
  *   new one, as Debezium does, so compaction never keeps a row under a key it no longer has;
- * - delete: the delete event, then a tombstone (null value) so compaction eventually drops the key;
+ * - delete: the delete event, then a tombstone (null value) so compaction eventually drops the key. The
+ *   tombstone carries the delete's source position in headers (lib/kafka/change-headers.ts): once compaction
+ *   removed the delete event, the tombstone is what tells a consumer replaying the topic to delete the row;
  * - truncate: one event on every partition of the topic (keyed by a `cdc.TruncateKey`), so it is ordered after
  *   every earlier change of the table whatever partition that change went to;
- * - snapshot end: the same, after the snapshot's rows of every partition. It shares the truncate key on
- *   purpose: both say "what is older than me and was not written again is gone", so compaction keeping only
- *   the later of the two loses nothing.
+ * - snapshot end: the same, after the snapshot's rows of every partition, keyed by a `cdc.SnapshotEndKey` (its
+ *   own key, so compaction never keeps a truncate in its place: table-event-keys.ts says why).
  */
 import type { Type } from 'avsc';
 import { ScratchEncoder } from '../../../lib/avro/index.ts';
+import { tombstoneHeaders } from '../../../lib/kafka/change-headers.ts';
 import { frame } from '../../../lib/registry/index.ts';
 import { buildEnvelope, type EnvelopeContext } from '../envelope/index.ts';
 import type { AvroRecord } from '../mapping/index.ts';
 import type { RowChange, TextRow } from '../model.ts';
 import type { OutgoingMessage } from '../producer/batching-producer.ts';
 import type { CapturedTable } from './captured-table.ts';
+import type { TableEventKeys } from './table-event-keys.ts';
 
 export interface EventContext extends EnvelopeContext {
-  /** Confluent-framed `cdc.TruncateKey` of this table. */
-  truncateKey: Buffer;
+  /** Keys of this table's truncates and snapshot ends (table-event-keys.ts). */
+  tableKeys: TableEventKeys;
   partitions: number;
 }
 
@@ -60,7 +63,6 @@ const opHeaders = {
   t: Object.freeze({ 'cdc-op': 't' }),
   'snapshot-end': Object.freeze({ 'cdc-op': 'snapshot-end' }),
 } as const;
-const tombstoneHeaders = Object.freeze({ 'cdc-op': 'tombstone' });
 
 function event(
   table: CapturedTable,
@@ -78,8 +80,14 @@ function event(
   };
 }
 
-function tombstone(table: CapturedTable, key: Buffer): OutgoingMessage {
-  return { topic: table.topic, key, value: null, headers: tombstoneHeaders };
+/** The delete's position in headers: after compaction the tombstone may be all that is left of the delete. */
+function tombstone(table: CapturedTable, key: Buffer, position: RowChange['position']): OutgoingMessage {
+  const headers = tombstoneHeaders({
+    commitLsn: position.commitLsn,
+    lsn: position.lsn,
+    committedAtMicros: position.commitTimeMicros,
+  });
+  return { topic: table.topic, key, value: null, headers };
 }
 
 export function changeMessages(
@@ -109,7 +117,7 @@ export function changeMessages(
             { before },
             context,
           ),
-          tombstone(table, oldKey),
+          tombstone(table, oldKey, position),
           event(
             table,
             { op: 'c', table: change.table, position, after: change.after },
@@ -124,16 +132,17 @@ export function changeMessages(
     case 'd': {
       const key = encodeKey(table, mapper.key(change.before));
       const before = mapper.row(complete(table, change.before));
-      return [event(table, change, key, { before }, context), tombstone(table, key)];
+      return [event(table, change, key, { before }, context), tombstone(table, key, change.position)];
     }
     case 't':
     case 'snapshot-end': {
       const envelope = buildEnvelope(change, {}, context);
       const value = framed(table.valueSchemaId, table.valueType, envelope);
       const headers = opHeaders[change.op];
+      const key = change.op === 't' ? context.tableKeys.truncate : context.tableKeys.snapshotEnd;
       return Array.from({ length: context.partitions }, (_, partition) => ({
         topic: table.topic,
-        key: context.truncateKey,
+        key,
         value,
         partition,
         headers,

@@ -19,6 +19,7 @@ import type { IncrementalSnapshots } from '../snapshot/incremental.ts';
 import { snapshotEndPrefix } from '../snapshot/snapshot-end.ts';
 import type { CapturedTables } from './captured-tables.ts';
 import { changeMessages } from './change-events.ts';
+import type { TableEventKeys } from './table-event-keys.ts';
 
 export interface StreamContext {
   session: ReplicationSession;
@@ -30,7 +31,7 @@ export interface StreamContext {
   /** Topic prefix and source database name, for the envelope's source block. */
   prefix: string;
   db: string;
-  truncateKey: (topic: string) => Buffer;
+  tableKeys: (topic: string) => TableEventKeys;
   partitions: (topic: string) => number;
   /** Commit times of transactions not yet confirmed, oldest first: slot lag in seconds. */
   pendingCommits: { commitEndLsn: Lsn; commitTimeMicros: bigint }[];
@@ -109,7 +110,7 @@ function handleChange(
     db: context.db,
     processingTimeMs: Date.now(),
     transaction: { totalOrder: transaction.totalOrder, dataCollectionOrder: tableOrder },
-    truncateKey: context.truncateKey(table.topic),
+    tableKeys: context.tableKeys(table.topic),
     partitions: context.partitions(table.topic),
   });
   const { ticket, commitTimeMs } = transaction;

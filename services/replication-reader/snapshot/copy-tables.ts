@@ -16,6 +16,7 @@ import type { ReaderMetrics } from '../metrics.ts';
 import type { Lsn, RowChange, TextRow } from '../model.ts';
 import { type CapturedTable, type PrepareContext, prepareCapturedTable } from '../pipeline/captured-table.ts';
 import { changeMessages } from '../pipeline/change-events.ts';
+import type { TableEventKeys } from '../pipeline/table-event-keys.ts';
 import type { BatchingProducer } from '../producer/batching-producer.ts';
 import { connectTextClient, relationOf } from './source-reading.ts';
 
@@ -29,7 +30,7 @@ export interface CopyTablesOptions {
   metrics: ReaderMetrics;
   logger: Logger;
   db: string;
-  truncateKey: (topic: string) => Buffer;
+  tableKeys: (topic: string) => TableEventKeys;
   partitions: (topic: string) => number;
   fetchRows?: number;
 }
@@ -61,13 +62,13 @@ async function copyTable(
   await client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${columns} FROM ${source}`);
   const commitTimeMicros = BigInt(Date.now()) * 1000n;
   const ref = { schema: definition.schema, table: definition.table, relationOid: definition.relationOid };
-  const truncateKey = options.truncateKey(topic);
+  const tableKeys = options.tableKeys(topic);
   const partitions = options.partitions(topic);
   const eventContext = () => ({
     prefix: options.connectors.topicPrefix,
     db: options.db,
     processingTimeMs: Date.now(),
-    truncateKey,
+    tableKeys,
     partitions,
   });
   let copied = 0;

@@ -98,6 +98,11 @@ export class SinkFixture {
     await sink.stop();
   }
 
+  /** Stops every sink this fixture started and that still runs (a failed test may leave one). */
+  async stopSinks(): Promise<void> {
+    for (const sink of [...this.sinks]) await this.stopSink(sink);
+  }
+
   /** Same rows in core and raw (live rows only), compared as text by the given select list. */
   async converged(table: string, columns: string): Promise<boolean> {
     const core = await this.reader.owner.query(`SELECT ${columns} FROM ${table} ORDER BY id`);
