@@ -16,6 +16,7 @@ export const errorCodes = [
   'CONSTRAINT_VIOLATION',
   'COMMAND_FAILED',
   'CURSOR_MOVED',
+  'WRITE_CONFLICT',
   'INVALID_ARGUMENT',
   'INTERNAL',
 ] as const;

@@ -22,7 +22,7 @@ import type { Logger } from '../../lib/logging/index.ts';
 import type { Notifier } from '../../lib/notify/index.ts';
 import { withPooledClient } from '../../lib/postgres/index.ts';
 import type { SchemaRegistryClient } from '../../lib/registry/index.ts';
-import { applyBatch } from './apply/apply-batch.ts';
+import { applyBatch, type UnlandedChange } from './apply/apply-batch.ts';
 import type { TableChange } from './apply/coalesce.ts';
 import { CursorSeeker } from './cursor/cursor-seeker.ts';
 import { RewindFollower } from './cursor/rewind-follower.ts';
@@ -276,11 +276,14 @@ export class RawSink {
     const next = stored ?? 0n;
     const changes: TableChange[] = [];
     const letters: DeadLetter[] = [];
+    // Snapshot ends must spare the rows of what does not land (apply/unlanded-rows-sql.ts).
+    const unlanded: UnlandedChange[] = [];
     const byOffset = new Map<bigint, Message>();
     let skipped = 0;
     let pause: { schemaId: number; reason: string } | undefined;
     let settled: Message | undefined;
     let alreadyApplied: Message | undefined;
+    const where = { topic: batch.topic, partition: batch.partition };
     for (const message of messages) {
       const offset = BigInt(message.offset);
       if (offset < next) {
@@ -306,9 +309,21 @@ export class RawSink {
         if (decoded.kind === 'change') changes.push(decoded.change);
         else if (decoded.kind === 'tombstone' && decoded.change) changes.push(decoded.change);
         else skipped++;
+        if (decoded.kind === 'skipped') {
+          const key = await captured.decoder.keyOfMessage(message).catch(() => undefined);
+          // Without a key it cannot be told whether raw holds the row; a skip is not a loss (README).
+          if (key) unlanded.push({ ...where, offset, key, position: decoded.position, reason: 'skipped' });
+        }
       } catch (error) {
         if (classifyError(error) !== 'dead-letter') throw error;
         letters.push(letterOf(batch.topic, batch.partition, message, error as PipelineError));
+        const identity = await captured.decoder.identify({
+          ...where,
+          offset,
+          value: message.value,
+          key: message.key,
+        });
+        unlanded.push({ ...where, offset, ...identity, reason: 'dead-letter' });
       }
       settled = message;
     }
@@ -318,7 +333,15 @@ export class RawSink {
         applyBatch(
           client,
           this.options.groupId,
-          [{ shape: captured.shape, truncate: captured.connector.destination.truncate ?? 'apply', changes }],
+          [
+            {
+              shape: captured.shape,
+              truncate: captured.connector.destination.truncate ?? 'apply',
+              changes,
+              unlanded,
+              topic: batch.topic,
+            },
+          ],
           [{ topic: batch.topic, partition: batch.partition, nextOffset, expected: stored ?? null }],
           {
             beforeCommit: (rejected) =>
@@ -331,6 +354,15 @@ export class RawSink {
           },
         ),
       );
+      for (const end of applied.unappliedEnds) {
+        this.options.logger.warn(
+          { table: end.table, partition: end.partition, untiedDeadLetters: end.untied },
+          'snapshot end not applied: this partition has dead letters that could not be tied to a row, so rows ' +
+            'the snapshot did not hold cannot be told apart from rows it could not land. Deletes made while ' +
+            'nobody streamed may stay live in raw until the next snapshot: deal with the dead letters ' +
+            '(cdc dlq list / replay), then run cdc snapshot for the table',
+        );
+      }
       if (applied.reconciled > 0) {
         this.options.logger.warn(
           { table: captured.shape.table, partition: batch.partition, rows: applied.reconciled },

@@ -4,12 +4,11 @@
  *   applies only when its source position `(_source_commit_lsn, _source_lsn)` is not older than the stored one,
  *   so replays, rewinds and duplicates converge. An unchanged TOAST column keeps the stored value. A soft delete
  *   keeps the data and sets `_deleted`; a delete of a key never seen leaves a deleted row, so an older insert
- *   replayed later cannot bring the row back. Hard delete removes the row.
+ *   replayed later cannot bring the row back. Hard delete removes the row, and the deletion ledger
+ *   (`cdc.deleted_rows`, deleted-rows-sql.ts) remembers its position instead: a version older than the delete
+ *   is not inserted again.
  * - truncate: every row older than the truncate is marked deleted (and takes the truncate's position).
- * - snapshot end (one per partition): the rows of that partition still older than the snapshot are absent from
- *   it, so gone from the source (deleted while no slot streamed them, or before a re-snapshot): they are
- *   deleted the connector's way and take the snapshot's position, so an older replayed version cannot revive
- *   them. Rows of other partitions wait for their own partition's snapshot end, which follows their rows.
+ * Snapshot ends are in snapshot-end-sql.ts.
  */
 import { quoteIdentifier } from '../../../lib/postgres/index.ts';
 import type { RawColumn } from '../../../lib/raw/raw-table.ts';
@@ -19,6 +18,11 @@ export interface RawTableShape {
   columns: readonly RawColumn[];
   conflictColumns: readonly string[];
   deletes: 'soft' | 'hard';
+  /**
+   * Unique constraints (and unique indexes) on exactly the conflict columns: a unique violation on one of them
+   * is two sinks inserting the same key at once (a topic whose partition count was raised), not a bad row.
+   */
+  keyConstraints?: readonly string[];
 }
 
 /** Per-row metadata arrays after the column arrays, in this order. */
@@ -32,8 +36,24 @@ export const metadataParameters = [
   'unchanged',
 ];
 
-export function mergeStatement(shape: RawTableShape): string {
-  const target = `analytics_raw.${quoteIdentifier(shape.table)}`;
+export const rawTarget = (shape: RawTableShape) => `analytics_raw.${quoteIdentifier(shape.table)}`;
+
+/**
+ * The row's identity in the bookkeeping tables: its conflict columns in PostgreSQL's text form, as a jsonb
+ * array. Computed in SQL from typed values (the apply transaction fixes the session settings that text forms
+ * depend on), so the same key always gives the same jsonb, whichever statement computes it.
+ */
+export function rowKeyExpression(shape: RawTableShape, alias: string): string {
+  const parts = shape.conflictColumns.map((name) => `${alias}.${quoteIdentifier(name)}::text`);
+  return `jsonb_build_array(${parts.join(', ')})`;
+}
+
+/** `$n` of the raw table's name, after the column and metadata arrays (hard-delete tables only). */
+export const tableNameParameter = (shape: RawTableShape) =>
+  shape.columns.length + metadataParameters.length + 1;
+
+/** The batch as typed rows: the `unnest` of the column and metadata arrays. */
+export function sourceRows(shape: RawTableShape): string {
   const names = shape.columns.map((column) => quoteIdentifier(column.name));
   const aliases = [
     ...shape.columns.map((_, index) => `c${index}`),
@@ -41,7 +61,7 @@ export function mergeStatement(shape: RawTableShape): string {
   ];
   const parameters = aliases.map((_, index) => `$${index + 1}::text[]`).join(', ');
   const casts = shape.columns.map((column, index) => `u.c${index}::${column.sqlType} AS ${names[index]}`);
-  const source = [
+  return [
     `SELECT ${casts.join(', ')},`,
     '  u.m_commit_lsn::pg_lsn AS _source_commit_lsn, u.m_lsn::pg_lsn AS _source_lsn,',
     '  u.m_committed_at::timestamptz AS _source_committed_at, u.m_op AS _op,',
@@ -49,6 +69,20 @@ export function mergeStatement(shape: RawTableShape): string {
     "  coalesce(string_to_array(u.m_unchanged, ',')::integer[], '{}') AS _unchanged",
     `FROM unnest(${parameters}) AS u(${aliases.join(', ')})`,
   ].join('\n');
+}
+
+export function mergeStatement(shape: RawTableShape): string {
+  const names = shape.columns.map((column) => quoteIdentifier(column.name));
+  // Hard deletes: the ledger's position of a removed key travels with each row (null: never deleted).
+  const source =
+    shape.deletes === 'hard'
+      ? [
+          'SELECT s0.*, l.source_commit_lsn AS _gone_commit_lsn, l.source_lsn AS _gone_lsn',
+          `FROM (\n${sourceRows(shape)}\n) AS s0`,
+          `LEFT JOIN cdc.deleted_rows l ON l.raw_table = $${tableNameParameter(shape)}::text`,
+          `  AND l.row_key = ${rowKeyExpression(shape, 's0')}`,
+        ].join('\n')
+      : sourceRows(shape);
   const on = shape.conflictColumns.map((name) => `t.${quoteIdentifier(name)} = s.${quoteIdentifier(name)}`);
   const newer = '(s._source_commit_lsn, s._source_lsn) >= (t._source_commit_lsn, t._source_lsn)';
   const position = [
@@ -100,11 +134,16 @@ export function mergeStatement(shape: RawTableShape): string {
     's._kafka_partition',
     's._kafka_offset',
   ];
+  const insertWhen =
+    shape.deletes === 'hard'
+      ? " AND s._op <> 'd' AND (s._gone_commit_lsn IS NULL OR " +
+        '(s._source_commit_lsn, s._source_lsn) >= (s._gone_commit_lsn, s._gone_lsn))'
+      : '';
   const insert =
-    `WHEN NOT MATCHED${shape.deletes === 'hard' ? " AND s._op <> 'd'" : ''} THEN INSERT (${insertColumns.join(', ')})\n` +
+    `WHEN NOT MATCHED${insertWhen} THEN INSERT (${insertColumns.join(', ')})\n` +
     `  VALUES (${insertValues.join(', ')})`;
   return [
-    `MERGE INTO ${target} AS t`,
+    `MERGE INTO ${rawTarget(shape)} AS t`,
     `USING (\n${source}\n) AS s`,
     `ON ${on.join(' AND ')}`,
     upsert,
@@ -115,29 +154,10 @@ export function mergeStatement(shape: RawTableShape): string {
 
 /** $1 commit LSN, $2 LSN, $3 commit time, $4 partition, $5 offset. */
 export function truncateStatement(shape: RawTableShape): string {
-  const target = `analytics_raw.${quoteIdentifier(shape.table)}`;
   return [
-    `UPDATE ${target} SET _deleted = true, _deleted_at = $3::timestamptz, _op = 't',`,
+    `UPDATE ${rawTarget(shape)} SET _deleted = true, _deleted_at = $3::timestamptz, _op = 't',`,
     '  _source_commit_lsn = $1::pg_lsn, _source_lsn = $2::pg_lsn, _source_committed_at = $3::timestamptz,',
     '  _kafka_partition = $4::integer, _kafka_offset = $5::bigint, _ingested_at = now()',
     'WHERE (_source_commit_lsn, _source_lsn) < ($1::pg_lsn, $2::pg_lsn)',
   ].join('\n');
-}
-
-/**
- * $1 commit LSN, $2 LSN, $3 partition, then for soft deletes only (PostgreSQL refuses parameters a statement
- * does not use) $4 commit time, $5 offset. Its row count is the rows it deleted.
- */
-export function snapshotEndStatement(shape: RawTableShape): { sql: string; parameters: 3 | 5 } {
-  const target = `analytics_raw.${quoteIdentifier(shape.table)}`;
-  const older =
-    '_kafka_partition = $3::integer AND (_source_commit_lsn, _source_lsn) < ($1::pg_lsn, $2::pg_lsn)';
-  if (shape.deletes === 'hard') return { sql: `DELETE FROM ${target} WHERE ${older}`, parameters: 3 };
-  const sql = [
-    `UPDATE ${target} SET _deleted = true, _deleted_at = $4::timestamptz, _op = 'd',`,
-    '  _source_commit_lsn = $1::pg_lsn, _source_lsn = $2::pg_lsn, _source_committed_at = $4::timestamptz,',
-    '  _kafka_offset = $5::bigint, _ingested_at = now()',
-    `WHERE NOT _deleted AND ${older}`,
-  ].join('\n');
-  return { sql, parameters: 5 };
 }

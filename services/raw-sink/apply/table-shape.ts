@@ -43,5 +43,29 @@ export async function loadTableShape(
       `analytics_raw.${table} has no primary key and the connector names no conflict columns`,
     );
   }
-  return { table, columns, conflictColumns, deletes: connector.destination.deletes ?? 'soft' };
+  return {
+    table,
+    columns,
+    conflictColumns,
+    deletes: connector.destination.deletes ?? 'soft',
+    keyConstraints: await keyConstraints(client, table, conflictColumns),
+  };
+}
+
+/** Unique indexes (a primary key's included) on exactly the conflict columns: see RawTableShape. */
+async function keyConstraints(
+  client: pg.ClientBase,
+  table: string,
+  conflictColumns: readonly string[],
+): Promise<string[]> {
+  const { rows } = await client.query<{ name: string; columns: string[] }>(
+    `SELECT c.relname::text AS name,
+            array(SELECT a.attname::text FROM unnest(i.indkey::int2[]) AS k(attnum)
+                    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum) AS columns
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+      WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL`,
+    [`analytics_raw."${table.replaceAll('"', '""')}"`],
+  );
+  const wanted = [...conflictColumns].sort().join('\u0000');
+  return rows.filter((row) => [...row.columns].sort().join('\u0000') === wanted).map((row) => row.name);
 }

@@ -34,7 +34,13 @@ export type DecodedMessage =
   /** The delete the tombstone stands for; none when it carries no position (older reader) or was skipped. */
   | { kind: 'tombstone'; change?: RowChange }
   /** The connector's transform returned null: nothing to land. */
-  | { kind: 'skipped'; schemaId: number };
+  | { kind: 'skipped'; schemaId: number; position: { commitLsn: bigint; lsn: bigint } };
+
+/** What can be told of a message that did not land: the row it names and its source position, when readable. */
+export interface MessageIdentity {
+  key: RowChange['values'] | undefined;
+  position: { commitLsn: bigint; lsn: bigint } | undefined;
+}
 
 /** A raw column a writer schema fills, with the PostgreSQL type the reader chose for it (when it says). */
 export interface SchemaColumn {
@@ -137,12 +143,53 @@ export class ChangeDecoder {
     const row = envelope.op === 'd' ? envelope.before : envelope.after;
     if (!row) throw new PipelineError('DECODE_FAILED', `a ${envelope.op} event without its row`);
     const values = this.rowValues(plan, row);
-    if (values === null) return { kind: 'skipped', schemaId: id };
+    if (values === null) return { kind: 'skipped', schemaId: id, position };
     return {
       kind: 'change',
       change: { op: envelope.op, key: this.keyOf(values), values, ...position },
       schemaId: id,
     };
+  }
+
+  /**
+   * The raw row a message that did not land would have written (its conflict columns, from the Kafka key) and
+   * its source position (from the value), as far as they can be read: for a dead letter, the value may be
+   * unreadable, or the conflict columns not in the key (a transform's own). Never throws.
+   */
+  async identify(message: ConsumedMessage): Promise<MessageIdentity> {
+    return {
+      key: await this.keyOfMessage(message).catch(() => undefined),
+      position: await this.positionOf(message),
+    };
+  }
+
+  /** The conflict columns' text from the Kafka key; undefined when the key does not hold them all. */
+  async keyOfMessage(message: Pick<ConsumedMessage, 'key'>): Promise<RowChange['values'] | undefined> {
+    const id = message.key ? schemaIdOf(message.key) : undefined;
+    if (!message.key || id === undefined) return undefined;
+    const values = this.written(
+      await this.keyPlanFor(id),
+      (await this.registry.decode(message.key)) as Json,
+      'DECODE_FAILED',
+    );
+    const key: RowChange['values'] = {};
+    for (const column of this.options.conflictColumns) {
+      const value = values[column];
+      if (value === undefined || value === null || value === unchanged) return undefined;
+      key[column] = value;
+    }
+    return key;
+  }
+
+  private async positionOf(message: ConsumedMessage): Promise<MessageIdentity['position']> {
+    try {
+      if (!message.value || schemaIdOf(message.value) === undefined) return undefined;
+      const { source } = (await this.registry.decode(message.value)) as Envelope;
+      if (typeof source?.commit_lsn !== 'bigint' || typeof source.lsn !== 'bigint') return undefined;
+      return { commitLsn: source.commit_lsn, lsn: source.lsn };
+    } catch {
+      return undefined;
+    }
   }
 
   /** A tombstone → the delete it stands for (module header). */
