@@ -59,6 +59,26 @@ export function createSinkMetrics(registry: Registry) {
       labelNames: ['table'] as const,
       registers,
     }),
+    incompleteRows: new Gauge({
+      name: 'cdc_sink_incomplete_rows',
+      help:
+        'Row versions waiting for a repair from core (unchanged TOAST the sink could not fill), per table; ' +
+        'refreshed by the repair loop.',
+      labelNames: ['table'] as const,
+      registers,
+    }),
+    rowsSetAside: new Counter({
+      name: 'cdc_sink_incomplete_versions_total',
+      help: 'Row versions set aside for a repair instead of being written (unchanged TOAST without a value to keep).',
+      labelNames: ['table'] as const,
+      registers,
+    }),
+    repairRequests: new Counter({
+      name: 'cdc_sink_repair_requests_total',
+      help: 'Keys the sink asked the reader to re-read from core, per table (asked again with backoff until repaired).',
+      labelNames: ['table'] as const,
+      registers,
+    }),
     deadLetters: new Counter({
       name: 'cdc_sink_dead_letters_total',
       help: 'Poison messages sent to the dead-letter topic, per source topic and error code.',

@@ -26,9 +26,10 @@ import { applyBatch, type UnlandedChange } from './apply/apply-batch.ts';
 import type { TableChange } from './apply/coalesce.ts';
 import { CursorSeeker } from './cursor/cursor-seeker.ts';
 import { RewindFollower } from './cursor/rewind-follower.ts';
-import { readCursor } from './cursor/stored-cursor.ts';
+import { readCursorPosition } from './cursor/stored-cursor.ts';
 import { type DeadLetter, DeadLetters, letterOf } from './dead-letters.ts';
 import { observeSlice, type SinkMetrics } from './metrics.ts';
+import { RepairRequester } from './repair/repair-requester.ts';
 import { retryTransient } from './retry-transient.ts';
 import { CapturedTopic } from './schema/captured-topic.ts';
 import { markActive, markPaused, type PausedTable, pausedTables } from './schema/table-state.ts';
@@ -60,6 +61,8 @@ export interface RawSinkOptions {
   fetchMaxBytesPerPartition?: number;
   /** The consumer group's session timeout: how soon a dead member's partitions move (default 30 s). */
   sessionTimeoutMs?: number;
+  /** Between passes of the repair loop (repair/repair-requester.ts; default 15 s). */
+  repairPollMs?: number;
   /**
    * Called after each committed batch with the commit-to-raw latency of every change in it (milliseconds, now
    * minus source commit time): the end-to-end benchmark's exact figures, next to the metric's buckets.
@@ -75,6 +78,7 @@ export class RawSink {
   private consumer: Consumer | undefined;
   private admin: Admin | undefined;
   private deadLetters: DeadLetters | undefined;
+  private repairs: RepairRequester | undefined;
   private pausedPoll: NodeJS.Timeout | undefined;
   private polling = false;
   private pollAgain = false;
@@ -113,6 +117,17 @@ export class RawSink {
     await this.admin.connect();
     this.deadLetters = new DeadLetters(kafka, this.options.metrics, logger, this.options.notifier);
     await this.deadLetters.open(this.admin, [...this.topics.keys()]);
+    this.repairs = new RepairRequester({
+      kafka,
+      pool: this.options.pool,
+      prefix: connectors.topicPrefix,
+      groupId,
+      topics: () => this.topics.values(),
+      metrics: this.options.metrics,
+      logger,
+      intervalMs: this.options.repairPollMs,
+    });
+    await this.repairs.start(this.admin);
     const sessionTimeout = this.options.sessionTimeoutMs ?? 30_000;
     const consumer = kafka.consumer({
       groupId,
@@ -186,6 +201,7 @@ export class RawSink {
     clearInterval(this.pausedPoll);
     await this.rewinds?.stop();
     await this.consumer?.disconnect().catch(() => undefined);
+    await this.repairs?.stop();
     await this.deadLetters?.close();
     await this.admin?.disconnect().catch(() => undefined);
   }
@@ -263,9 +279,13 @@ export class RawSink {
     origin: bigint,
   ): Promise<{ settled: Message | undefined; alreadyApplied: Message | undefined; next: bigint }> {
     const started = performance.now();
-    const stored = (
-      await readCursor(this.options.pool, this.options.groupId, batch.topic, [batch.partition])
-    ).get(batch.partition);
+    const position = await readCursorPosition(
+      this.options.pool,
+      this.options.groupId,
+      batch.topic,
+      batch.partition,
+    );
+    const stored = position?.next;
     // Fetched from beyond the cursor: the messages in between are not in this batch. Only a rewind does
     // that (a batch fetched before it, applied after it); applying would skip them. Follow the cursor instead.
     if (stored !== undefined && (await this.seeker.fetchedBeyond(batch, stored, origin))) {
@@ -274,6 +294,10 @@ export class RawSink {
       });
     }
     const next = stored ?? 0n;
+    // Records missing between two read (compaction, a forward skip): from there on, an unchanged TOAST column
+    // cannot be taken from a raw row written before (apply/incomplete-rows.ts).
+    let unbrokenSince = position && position.unbrokenSince <= next ? position.unbrokenSince : next;
+    let expected = next;
     const changes: TableChange[] = [];
     const letters: DeadLetter[] = [];
     // Snapshot ends must spare the rows of what does not land (apply/unlanded-rows-sql.ts).
@@ -291,6 +315,8 @@ export class RawSink {
         continue;
       }
       byOffset.set(offset, message);
+      if (offset > expected) unbrokenSince = offset;
+      expected = offset + 1n;
       try {
         const decoded = await captured.decoder.decode({
           partition: batch.partition,
@@ -298,6 +324,7 @@ export class RawSink {
           value: message.value,
           key: message.key,
           headers: message.headers,
+          unbrokenSince,
         });
         if (decoded.kind !== 'tombstone') {
           const reason = await captured.reconcile(decoded.schemaId);
@@ -340,9 +367,19 @@ export class RawSink {
               changes,
               unlanded,
               topic: batch.topic,
+              connector: captured.connector.name,
+              incompletePending: captured.incompletePending,
             },
           ],
-          [{ topic: batch.topic, partition: batch.partition, nextOffset, expected: stored ?? null }],
+          [
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              nextOffset,
+              expected: stored ?? null,
+              unbrokenSince,
+            },
+          ],
           {
             beforeCommit: (rejected) =>
               (this.deadLetters as DeadLetters).send([
@@ -354,6 +391,11 @@ export class RawSink {
           },
         ),
       );
+      if (applied.incomplete > 0) {
+        captured.incompletePending = true;
+        this.options.metrics.rowsSetAside.inc({ table: captured.connector.name }, applied.incomplete);
+        this.repairs?.poke();
+      }
       for (const end of applied.unappliedEnds) {
         this.options.logger.warn(
           { table: end.table, partition: end.partition, untiedDeadLetters: end.untied },

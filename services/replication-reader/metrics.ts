@@ -21,6 +21,8 @@ export const readerMetricNames = {
   snapshotProgress: 'cdc_reader_snapshot_progress_ratio',
   snapshotStaleChunks: 'cdc_reader_snapshot_stale_chunks_total',
   restarts: 'cdc_reader_restarts_total',
+  repairRequests: 'cdc_reader_repair_requests_total',
+  repairRows: 'cdc_reader_repair_rows_total',
 } as const;
 
 export function createReaderMetrics(registry: Registry) {
@@ -105,6 +107,18 @@ export function createReaderMetrics(registry: Registry) {
     snapshotStaleChunks: new Counter({
       name: readerMetricNames.snapshotStaleChunks,
       help: 'Incremental snapshot chunks selected again: their snapshot missed a transaction streamed before them.',
+      labelNames: ['table'] as const,
+      registers,
+    }),
+    repairRequests: new Counter({
+      name: readerMetricNames.repairRequests,
+      help: 'Repair requests from the sinks (re-read keys from core), per table and outcome (read, refused, failed).',
+      labelNames: ['table', 'outcome'] as const,
+      registers,
+    }),
+    repairRows: new Counter({
+      name: readerMetricNames.repairRows,
+      help: 'Rows re-read from core for repair requests and sent as r events.',
       labelNames: ['table'] as const,
       registers,
     }),

@@ -36,6 +36,8 @@ import { KafkaSender } from './producer/kafka-sender.ts';
 import { ReplicationSession } from './replication/index.ts';
 import { copyTables } from './snapshot/copy-tables.ts';
 import { IncrementalSnapshots } from './snapshot/incremental.ts';
+import { KeyReads } from './snapshot/key-reads.ts';
+import { RepairConsumer } from './snapshot/repair-consumer.ts';
 import { prepareSlot } from './snapshot/slot-preparation.ts';
 
 export interface ReaderRunOptions {
@@ -149,6 +151,7 @@ export async function runReader(
   const sender = options.createSender?.() ?? new KafkaSender(options.kafka);
   const admin = options.kafka.admin();
   let session: ReplicationSession | undefined;
+  let repairs: RepairConsumer | undefined;
   try {
     await checkPublication(catalog, options);
     await admin.connect();
@@ -262,6 +265,23 @@ export async function runReader(
       snapshots,
     };
     await snapshots.start();
+    // Rows the sinks could not complete, re-read by key on their request (snapshot/key-reads.ts).
+    repairs = new RepairConsumer({
+      kafka: options.kafka,
+      prefix: options.connectors.topicPrefix,
+      slot: options.slot,
+      reads: new KeyReads({
+        url: options.coreUrl,
+        connectors: options.connectors,
+        tables,
+        windows: snapshots.windows,
+        metrics,
+        logger,
+      }),
+      metrics,
+      logger,
+    });
+    await repairs.start();
     // Tables added to an existing slot: their existing rows are copied while streaming, once.
     for (const table of preparation.neverSnapshotted) {
       const state = snapshots.stateOf(table);
@@ -296,6 +316,7 @@ export async function runReader(
       await streamChanges(context, Promise.race([stopRequested, resumable, producer.failed]));
     } finally {
       watching.abort();
+      await repairs.stop();
       await snapshots.stop();
     }
     // Graceful end: everything read so far reaches Kafka, then the final position is confirmed.
@@ -321,6 +342,7 @@ export async function runReader(
     return outcome;
   } finally {
     metrics.streaming.set(0);
+    await repairs?.stop();
     session?.abort();
     await sender.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);

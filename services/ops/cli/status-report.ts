@@ -80,6 +80,9 @@ export function formatStatus(state: PipelineState): string {
     state.pausedTables.length === 0
       ? 'Paused tables: none'
       : `Paused tables: ${state.pausedTables.map((paused) => `${paused.rawTable} since ${paused.since} (${paused.reason})`).join('; ')}`,
+    state.repairs.length === 0
+      ? 'Repairs: no row waiting for a re-read from core'
+      : `Repairs: ${state.repairs.map((repair) => `analytics_raw.${repair.rawTable} ${count(repair.rows)} row(s), oldest ${seconds(repair.oldestSeconds)}, asked up to ${repair.requests}×`).join('; ')}`,
     `Marts: ${marts.watermark ? `complete up to ${marts.watermark} (${seconds(marts.freshnessSeconds)} ago)` : 'never built'}; last run ${marts.lastRun ? `${marts.lastRun.status} at ${marts.lastRun.startedAt}` : 'none'}`,
     ...(state.errors.length > 0
       ? ['', 'Could not read:', ...state.errors.map((error) => `  ${error.source}: ${error.message}`)]

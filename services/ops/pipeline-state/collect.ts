@@ -17,6 +17,7 @@ import {
 } from './cursor-state.ts';
 import { evaluateHealth, type HealthThresholds, worstLevel } from './health.ts';
 import { histogramBuckets, histogramQuantile, type Sample, sumOf } from './prometheus-text.ts';
+import { readRepairState } from './repair-state.ts';
 import {
   type ScrapeTargets,
   type ServiceName,
@@ -134,9 +135,10 @@ export async function collectPipelineState(sources: StateSources, now = new Date
         sources.analytics(async (client) => ({
           cursors: await readCursors(client, sources.groupIds),
           paused: await readPausedTables(client),
+          repairs: await readRepairState(client),
           marts: await readMartsState(client, now),
         })),
-      { cursors: new Map<string, number>(), paused: [], marts: noMarts },
+      { cursors: new Map<string, number>(), paused: [], repairs: [], marts: noMarts },
     ),
     scrapeServices(sources.scrape),
   ]);
@@ -191,6 +193,7 @@ export async function collectPipelineState(sources: StateSources, now = new Date
     consumers,
     dlq,
     pausedTables: analytics.paused,
+    repairs: analytics.repairs,
     marts: analytics.marts,
     latency: {
       p50: histogramQuantile(sinkSamples, 'cdc_sink_commit_to_raw_seconds', 0.5),

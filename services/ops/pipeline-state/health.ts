@@ -151,6 +151,27 @@ function pausedCheck(facts: Facts): HealthCheck {
   };
 }
 
+/** A repair takes seconds (the reader re-reads the keys at once); rows still waiting after this are stuck. */
+const repairStuckSeconds = 600;
+
+function repairCheck(facts: Facts): HealthCheck {
+  const id = 'repairs.pending';
+  const rows = facts.repairs.reduce((total, repair) => total + repair.rows, 0);
+  if (rows === 0) return { id, level: 'ok', summary: 'no row waiting for a repair from core' };
+  const oldest = Math.max(...facts.repairs.map((repair) => repair.oldestSeconds));
+  const tables = facts.repairs.map((repair) => `${repair.rawTable} (${repair.rows})`).join(', ');
+  const summary = `${rows} row(s) waiting for a re-read from core (unchanged TOAST the sink could not fill), oldest ${duration(oldest)}: ${tables}`;
+  if (oldest < repairStuckSeconds) return { id, level: 'ok', summary };
+  return {
+    id,
+    level: 'warn',
+    summary,
+    hint:
+      'the reader serves repair requests while it streams: check that it streams (reader.streaming) and its ' +
+      'logs for "repair request"; the sink asks again by itself (cdc_sink_repair_requests_total)',
+  };
+}
+
 function martsCheck(facts: Facts, thresholds: HealthThresholds): HealthCheck {
   const { freshnessSeconds, consecutiveFailures, lastRun } = facts.marts;
   const id = 'marts.freshness';
@@ -197,6 +218,7 @@ export function evaluateHealth(facts: Facts, thresholds: HealthThresholds): Heal
     ...consumerChecks(facts, thresholds),
     pausedCheck(facts),
     dlqCheck(facts),
+    repairCheck(facts),
     martsCheck(facts, thresholds),
     ...scrapeChecks(facts),
   ];

@@ -100,6 +100,16 @@ export interface PausedTableState {
   since: string;
 }
 
+/** Rows of one raw table waiting for a re-read from core (a repair the sink asked the reader for). */
+export interface RepairState {
+  rawTable: string;
+  rows: number;
+  /** Seconds since the oldest of them was set aside. */
+  oldestSeconds: number;
+  /** Most times one of them was asked for. */
+  requests: number;
+}
+
 export interface MartsState {
   lastSuccessAt: string | null;
   /** Facts are complete up to this source commit time. */
@@ -145,6 +155,8 @@ export interface PipelineState {
   consumers: ConsumerGroupState[];
   dlq: DlqState[];
   pausedTables: PausedTableState[];
+  /** Rows waiting for a repair from core, per raw table (none: empty). */
+  repairs: RepairState[];
   marts: MartsState;
   latency: LatencyState;
   counters: ThroughputCounters;

@@ -39,12 +39,16 @@ export async function applyRewind(
       ...move,
       from: held.get(`${move.topic}/${move.partition}`) ?? null,
     }));
+    // A move forward skips records, a gap like compaction's; a move back re-reads from there, continuously
+    // (unbroken_since: the sink trusts a raw row for unchanged TOAST only when it read on without a gap).
     await client.query(
-      `INSERT INTO cdc.consumer_offsets (consumer_group, topic, partition, next_offset)
-       SELECT $1, m.topic, m.partition, m.next_offset
+      `INSERT INTO cdc.consumer_offsets AS o (consumer_group, topic, partition, next_offset, unbroken_since)
+       SELECT $1, m.topic, m.partition, m.next_offset, m.next_offset
          FROM unnest($2::text[], $3::integer[], $4::bigint[]) AS m(topic, partition, next_offset)
        ON CONFLICT (consumer_group, topic, partition)
-       DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
+       DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now(),
+         unbroken_since = CASE WHEN EXCLUDED.next_offset > o.next_offset THEN EXCLUDED.next_offset
+                               ELSE LEAST(o.unbroken_since, EXCLUDED.next_offset) END`,
       [group, topics, partitions, moves.map((move) => String(move.to))],
     );
     const audit = moves.map(({ topic, partition, from, to }) => ({ topic, partition, from, to }));

@@ -24,6 +24,7 @@ import type { PgText } from '../values/pg-text.ts';
 import { unchanged } from '../values/pg-text.ts';
 import { coalesce, type RowChange, type TableChange, type TruncateChange } from './coalesce.ts';
 import { deletedRowsStatement } from './deleted-rows-sql.ts';
+import { resolveIncomplete, setAsideIncomplete } from './incomplete-rows.ts';
 import { mergeStatement, type RawTableShape, truncateStatement } from './merge-sql.ts';
 import { snapshotEndStatements } from './snapshot-end-sql.ts';
 import { unlandedRowsStatement } from './unlanded-rows-sql.ts';
@@ -50,6 +51,13 @@ export interface TableBatch {
   unlanded?: readonly UnlandedChange[];
   /** The topic the changes came from (recorded with the rows the raw table refuses). */
   topic?: string;
+  /** The connector's name (recorded with the versions waiting for a repair); default the raw table's. */
+  connector?: string;
+  /**
+   * Whether cdc.incomplete_rows may hold keys of this table: then each segment's keys are checked against it
+   * after the MERGE (a repair that landed resolves them). Others resolve them later (the repair loop).
+   */
+  incompletePending?: boolean;
 }
 
 export interface PartitionCursor {
@@ -62,6 +70,8 @@ export interface PartitionCursor {
    * so a batch read before a rewind never overwrites it.
    */
   expected?: bigint | null;
+  /** The first offset since which the partition was read without a gap (stored with the cursor). */
+  unbrokenSince?: bigint;
 }
 
 export interface AppliedCounts {
@@ -72,6 +82,8 @@ export interface AppliedCounts {
   rejected: number;
   /** Snapshot ends not applied: their partition has dead letters no key ties to a row (see snapshot-end-sql.ts). */
   unappliedEnds: { table: string; partition: number; untied: number }[];
+  /** Versions set aside for a repair from core (unchanged TOAST without a value to keep: incomplete-rows.ts). */
+  incomplete: number;
 }
 
 /** A row version the raw table refused, with PostgreSQL's reason (CONSTRAINT_VIOLATION). */
@@ -119,6 +131,7 @@ async function mergeIsolating(
   rows: readonly RowChange[],
   rejected: RejectedRow[],
 ): Promise<number> {
+  if (rows.length === 0) return 0;
   const sql = statementsOf(table.shape);
   const values = parameters(table.shape, rows);
   await client.query('SAVEPOINT cdc_rows');
@@ -321,7 +334,14 @@ export async function applyBatch(
   cursors: readonly PartitionCursor[],
   options: ApplyOptions = {},
 ): Promise<AppliedCounts> {
-  const counts: AppliedCounts = { rows: 0, truncates: 0, reconciled: 0, rejected: 0, unappliedEnds: [] };
+  const counts: AppliedCounts = {
+    rows: 0,
+    truncates: 0,
+    reconciled: 0,
+    rejected: 0,
+    unappliedEnds: [],
+    incomplete: 0,
+  };
   const rejected: RejectedRow[] = [];
   await client.query(beginWithFixedTextForms);
   try {
@@ -331,7 +351,13 @@ export async function applyBatch(
       for (const segment of coalesce(table.changes)) {
         if (segment.kind === 'rows') {
           const before = rejected.length;
-          counts.rows += await mergeIsolating(client, table, segment.rows, rejected);
+          const origin = { topic: table.topic ?? '', connector: table.connector ?? table.shape.table };
+          const { merge, incomplete } = await setAsideIncomplete(client, table.shape, segment.rows, origin);
+          counts.incomplete += incomplete.length;
+          counts.rows += await mergeIsolating(client, table, merge, rejected);
+          if (table.incompletePending || incomplete.length > 0) {
+            await resolveIncomplete(client, table.shape, merge);
+          }
           // Before any later snapshot end of the batch, which must spare them.
           const refused = rejected.slice(before).map(({ row }) => unlandedRow(table.topic ?? '', row));
           if (refused.length > 0) await recordUnlanded(client, table.shape, refused);
@@ -355,19 +381,22 @@ export async function applyBatch(
       // and an INSERT for partitions without a cursor yet; a partition neither wrote has been moved.
       const moved = await client.query<{ written: string }>(
         `WITH c AS (
-           SELECT * FROM unnest($2::text[], $3::integer[], $4::bigint[], $5::timestamptz[], $6::boolean[], $7::bigint[])
-             AS c(topic, partition, next_offset, committed_at, checked, expected)
+           SELECT * FROM unnest($2::text[], $3::integer[], $4::bigint[], $5::timestamptz[], $6::boolean[], $7::bigint[],
+                                $8::bigint[])
+             AS c(topic, partition, next_offset, committed_at, checked, expected, unbroken_since)
          ), updated AS (
            UPDATE cdc.consumer_offsets o
               SET next_offset = c.next_offset, updated_at = now(),
-                  source_committed_at = GREATEST(o.source_committed_at, c.committed_at)
+                  source_committed_at = GREATEST(o.source_committed_at, c.committed_at),
+                  unbroken_since = coalesce(c.unbroken_since, o.unbroken_since)
              FROM c
             WHERE o.consumer_group = $1 AND o.topic = c.topic AND o.partition = c.partition
               AND (NOT c.checked OR o.next_offset = c.expected)
            RETURNING 1
          ), inserted AS (
-           INSERT INTO cdc.consumer_offsets (consumer_group, topic, partition, next_offset, source_committed_at)
-           SELECT $1, c.topic, c.partition, c.next_offset, c.committed_at FROM c
+           INSERT INTO cdc.consumer_offsets
+             (consumer_group, topic, partition, next_offset, source_committed_at, unbroken_since)
+           SELECT $1, c.topic, c.partition, c.next_offset, c.committed_at, coalesce(c.unbroken_since, 0) FROM c
             WHERE (NOT c.checked OR c.expected IS NULL)
               AND NOT EXISTS (SELECT 1 FROM cdc.consumer_offsets o
                                WHERE o.consumer_group = $1 AND o.topic = c.topic AND o.partition = c.partition)
@@ -383,6 +412,7 @@ export async function applyBatch(
           cursors.map((cursor) => newestCommit(tables, cursor)),
           cursors.map((cursor) => cursor.expected !== undefined),
           cursors.map((cursor) => (cursor.expected == null ? null : String(cursor.expected))),
+          cursors.map((cursor) => (cursor.unbrokenSince === undefined ? null : String(cursor.unbrokenSince))),
         ],
       );
       if (Number(moved.rows[0]?.written) < cursors.length) {

@@ -22,6 +22,14 @@ export interface RowChange {
   offset: bigint;
   /** A delete decoded from a tombstone (its row is the key only): the delete event before it says more. */
   fromTombstone?: true;
+  /**
+   * The first offset since which the sink read this partition without a gap (compaction, a skip): a raw row
+   * written before it may not be the version just before this one (apply/incomplete-rows.ts). Absent: the
+   * caller read everything (0).
+   */
+  unbrokenSince?: bigint;
+  /** The source key columns' text (from the Kafka key), for a version a repair may have to re-read. */
+  sourceKey?: Readonly<Record<string, PgText>>;
 }
 
 /**

@@ -24,6 +24,8 @@ export interface ConsumedMessage {
   partition: number;
   offset: bigint;
   value: Buffer | null;
+  /** See RowChange.unbrokenSince. */
+  unbrokenSince?: bigint;
   /** Needed for tombstones only (their row is the key). */
   key?: Buffer | null;
   headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
@@ -146,7 +148,15 @@ export class ChangeDecoder {
     if (values === null) return { kind: 'skipped', schemaId: id, position };
     return {
       kind: 'change',
-      change: { op: envelope.op, key: this.keyOf(values), values, ...position },
+      change: {
+        op: envelope.op,
+        key: this.keyOf(values),
+        values,
+        ...position,
+        unbrokenSince: message.unbrokenSince,
+        // What a repair would re-read, should the sink be unable to fill an unchanged column (apply/).
+        sourceKey: hasUnchanged(values) ? await this.sourceKeyOf(message).catch(() => undefined) : undefined,
+      },
       schemaId: id,
     };
   }
@@ -165,13 +175,8 @@ export class ChangeDecoder {
 
   /** The conflict columns' text from the Kafka key; undefined when the key does not hold them all. */
   async keyOfMessage(message: Pick<ConsumedMessage, 'key'>): Promise<RowChange['values'] | undefined> {
-    const id = message.key ? schemaIdOf(message.key) : undefined;
-    if (!message.key || id === undefined) return undefined;
-    const values = this.written(
-      await this.keyPlanFor(id),
-      (await this.registry.decode(message.key)) as Json,
-      'DECODE_FAILED',
-    );
+    const values = await this.sourceKeyOf(message);
+    if (!values) return undefined;
     const key: RowChange['values'] = {};
     for (const column of this.options.conflictColumns) {
       const value = values[column];
@@ -179,6 +184,14 @@ export class ChangeDecoder {
       key[column] = value;
     }
     return key;
+  }
+
+  /** The Kafka key's columns (the source key) as text, by raw column name; undefined without a framed key. */
+  async sourceKeyOf(message: Pick<ConsumedMessage, 'key'>): Promise<RowChange['values'] | undefined> {
+    const id = message.key ? schemaIdOf(message.key) : undefined;
+    if (!message.key || id === undefined) return undefined;
+    const row = (await this.registry.decode(message.key)) as Json;
+    return this.written(await this.keyPlanFor(id), row, 'DECODE_FAILED');
   }
 
   private async positionOf(message: ConsumedMessage): Promise<MessageIdentity['position']> {
@@ -334,6 +347,11 @@ export class ChangeDecoder {
     }
     return plan;
   }
+}
+
+function hasUnchanged(values: RowChange['values']): boolean {
+  for (const column in values) if (values[column] === unchanged) return true;
+  return false;
 }
 
 /**

@@ -27,6 +27,8 @@ export class CapturedTopic {
   columnNames: ReadonlySet<string> = new Set();
   decoder!: ChangeDecoder;
   paused: PausedTable | undefined;
+  /** Whether cdc.incomplete_rows may hold keys of this table (repair/repair-requester.ts keeps it current). */
+  incompletePending = false;
   /**
    * Writer schemas reconciled (or being reconciled) with the raw table: the verdict, `undefined` = compatible.
    * A promise, so partitions applied concurrently that meet a new schema together reconcile it once.

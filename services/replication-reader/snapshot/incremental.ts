@@ -29,7 +29,8 @@ import { loadConnectorTable } from '../catalog/index.ts';
 import type { ReaderMetrics } from '../metrics.ts';
 import type { TableRef } from '../model.ts';
 import type { CapturedTables } from '../pipeline/captured-tables.ts';
-import { ChunkWindows, StaleChunk, watermarkContent, watermarkPrefix } from './chunk-window.ts';
+import { ChunkWindows } from './chunk-window.ts';
+import { readFencedChunk } from './fenced-chunk.ts';
 import { SnapshotEnds, snapshotEndPrefix } from './snapshot-end.ts';
 import { connectTextClient, relationOf } from './source-reading.ts';
 
@@ -49,8 +50,6 @@ export interface IncrementalSnapshotOptions {
 export const defaultChunkRows = 2_048;
 const stateWriteIntervalMs = 1_000;
 const maxAttempts = 8;
-/** A chunk selected again because its snapshot missed an earlier transaction (rare: a race of microseconds). */
-const maxStaleAttempts = 50;
 
 class Stopped extends Error {}
 
@@ -211,7 +210,7 @@ export class IncrementalSnapshots {
       metrics.snapshotProgress.set({ table: state.table }, snapshotProgressRatio(state));
       for (;;) {
         if (this.stopping.signal.aborted) throw new Stopped('reader stopping');
-        const chunk = await this.copyChunkUntilFresh(client, state, definition, select);
+        const chunk = await this.copyChunk(client, state, definition, select);
         state.chunks++;
         state.rows += chunk.emitted;
         if (chunk.lastKey) state.lastKey = chunk.lastKey;
@@ -261,82 +260,33 @@ export class IncrementalSnapshots {
     }
   }
 
-  /** Low watermark, select, high watermark; then waits for the stream to emit the chunk and Kafka to ack it. */
-  private async copyChunkUntilFresh(
-    client: pg.Client,
-    state: TableSnapshotState,
-    definition: TableRef & { keyColumns: readonly string[] },
-    select: { first: string; next: string },
-  ): Promise<{ selected: number; emitted: number; lastKey: string[] | undefined }> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.copyChunk(client, state, definition, select, attempt);
-      } catch (error) {
-        if (!(error instanceof StaleChunk) || attempt >= maxStaleAttempts) throw error;
-        this.options.metrics.snapshotStaleChunks.inc({ table: state.table });
-      }
-    }
-  }
-
+  /** The next chunk in key order, between watermarks (fenced-chunk.ts). */
   private async copyChunk(
     client: pg.Client,
     state: TableSnapshotState,
     { schema, table, relationOid, keyColumns }: TableRef & { keyColumns: readonly string[] },
     select: { first: string; next: string },
-    attempt: number,
   ): Promise<{ selected: number; emitted: number; lastKey: string[] | undefined }> {
-    const id = `${state.id}/${state.chunks}.${attempt}/${this.instance}`;
-    const window = this.windows.open(id, { schema, table, relationOid }, keyColumns);
-    const emit = (edge: 'low' | 'high') =>
-      client.query<{ lsn: string }>('SELECT pg_logical_emit_message(true, $1, $2)::text AS lsn', [
-        watermarkPrefix,
-        watermarkContent(id, edge),
-      ]);
-    try {
-      const low = (await emit('low')).rows[0]?.lsn;
-      // Below every position this snapshot writes: its snapshot end reconciles what is older (snapshot-end.ts).
-      if (state.reconcileBelow === undefined && low) state.reconcileBelow = formatLsn(parseLsn(low));
-      const { rows, inProgress } = await this.selectChunk(client, () =>
+    const { selected, emitted } = await readFencedChunk(client, this.windows, this.stopped, {
+      id: `${state.id}/${state.chunks}/${this.instance}`,
+      table: { schema, table, relationOid },
+      keyColumns,
+      select: () =>
         state.lastKey
           ? client.query<Record<string, string | null>>(select.next, state.lastKey)
           : client.query<Record<string, string | null>>(select.first),
-      );
-      window.rows = rows;
-      window.inProgress = inProgress;
-      await emit('high');
-      const { emitted, acked } = await Promise.race([window.done, this.stopped]);
-      await Promise.race([acked, this.stopped]);
-      const last = rows.at(-1);
-      return {
-        selected: rows.length,
-        emitted,
-        lastKey: last ? keyColumns.map((column) => last[column] as string) : undefined,
-      };
-    } catch (error) {
-      this.windows.abandon(id, error as Error);
-      throw error;
-    }
-  }
-
-  /** The chunk's rows, and the transactions in progress for the snapshot they were read in (see chunk-window.ts). */
-  private async selectChunk(
-    client: pg.Client,
-    select: () => Promise<{ rows: Record<string, string | null>[] }>,
-  ): Promise<{ rows: Record<string, string | null>[]; inProgress: number[] }> {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    try {
-      // The first statement fixes the transaction's snapshot; the select reads in the same one. xid8 values
-      // carry the epoch: the stream sees 32-bit xids.
-      const snapshot = await client.query<{ xid: string }>(
-        'SELECT (pg_snapshot_xip(pg_current_snapshot())::text::numeric % 4294967296)::text AS xid',
-      );
-      const { rows } = await select();
-      await client.query('COMMIT');
-      return { rows, inProgress: snapshot.rows.map((row) => Number(row.xid)) };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
+      // Below every position this snapshot writes: its snapshot end reconciles what is older (snapshot-end.ts).
+      onLowWatermark: (lsn) => {
+        state.reconcileBelow ??= formatLsn(parseLsn(lsn));
+      },
+      onStale: () => this.options.metrics.snapshotStaleChunks.inc({ table: state.table }),
+    });
+    const last = selected.at(-1);
+    return {
+      selected: selected.length,
+      emitted,
+      lastKey: last ? keyColumns.map((column) => last[column] as string) : undefined,
+    };
   }
 
   private async save(state: TableSnapshotState): Promise<void> {

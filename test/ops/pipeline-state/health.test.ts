@@ -54,6 +54,7 @@ function facts(
     ],
     dlq: [{ topic: 't.dlq', sourceTopic: 't', messages: 2, pending: 0 }],
     pausedTables: [],
+    repairs: [],
     marts: {
       lastSuccessAt: '2026-11-22T11:59:00.000Z',
       watermark: '2026-11-22T11:58:00.000Z',
@@ -136,6 +137,17 @@ describe('health checks', () => {
     expect(level(facts({ marts: { ...marts, freshnessSeconds: 1801 } }), 'marts.freshness')).toBe('warn');
     expect(level(facts({ marts: { ...marts, freshnessSeconds: 7201 } }), 'marts.freshness')).toBe('fail');
     expect(level(facts({ marts: { ...marts, consecutiveFailures: 1 } }), 'marts.freshness')).toBe('warn');
+  });
+
+  it('count rows waiting for a repair from core, and warn once they have waited ten minutes', () => {
+    const waiting = (oldestSeconds: number) =>
+      facts({ repairs: [{ rawTable: 'docs', rows: 3, oldestSeconds, requests: 2 }] });
+    expect(level(facts(), 'repairs.pending')).toBe('ok');
+    expect(level(waiting(30), 'repairs.pending')).toBe('ok');
+    expect(
+      evaluateHealth(waiting(30), thresholds).find((check) => check.id === 'repairs.pending')?.summary,
+    ).toMatch(/3 row\(s\) waiting .*docs \(3\)/);
+    expect(level(waiting(601), 'repairs.pending')).toBe('warn');
   });
 
   it('fail when a source of truth cannot be read, warn when a service metrics endpoint cannot', () => {

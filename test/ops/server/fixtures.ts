@@ -90,6 +90,7 @@ export function pipelineState(
       { topic: 'core.public.clicks.dlq', sourceTopic: 'core.public.clicks', messages: 4 + step, pending: 2 },
     ],
     pausedTables: [],
+    repairs: [],
     marts: {
       lastSuccessAt: at.toISOString(),
       watermark: at.toISOString(),
