@@ -274,6 +274,7 @@ export class RawSink {
       });
     }
     const next = stored ?? 0n;
+    const typeChanges = captured.typeChanges;
     const changes: TableChange[] = [];
     const letters: DeadLetter[] = [];
     const byOffset = new Map<bigint, Message>();
@@ -308,6 +309,15 @@ export class RawSink {
         letters.push(letterOf(batch.topic, batch.partition, message, error as PipelineError));
       }
       settled = message;
+    }
+    if (captured.typeChanges !== typeChanges) {
+      // A new writer schema made the sink read the raw table again and a column has another type (migrated
+      // meanwhile): the changes decoded before were written for the old types (a timestamp for a timestamp
+      // column, now timestamptz). The slice is decoded again, for the new types; the verdicts are cached.
+      throw new PipelineError('SCHEMA_INCOMPATIBLE', 'the raw table changed while the slice was decoded', {
+        retriable: true,
+        details: { table: captured.shape.table },
+      });
     }
     if (settled) {
       const nextOffset = BigInt(settled.offset) + 1n;
