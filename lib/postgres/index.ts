@@ -18,3 +18,11 @@ export {
   type ReplicationSlotState,
   readReplicationSlot,
 } from './slots.ts';
+export {
+  type BuiltinTypeName,
+  builtinSqlType,
+  formatSqlType,
+  parseSqlType,
+  type SqlType,
+  sameSqlType,
+} from './sql-type.ts';

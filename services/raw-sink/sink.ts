@@ -298,6 +298,7 @@ export class RawSink {
     // cannot be taken from a raw row written before (apply/incomplete-rows.ts).
     let unbrokenSince = position && position.unbrokenSince <= next ? position.unbrokenSince : next;
     let expected = next;
+    const typeChanges = captured.typeChanges;
     const changes: TableChange[] = [];
     const letters: DeadLetter[] = [];
     // Snapshot ends must spare the rows of what does not land (apply/unlanded-rows-sql.ts).
@@ -353,6 +354,15 @@ export class RawSink {
         unlanded.push({ ...where, offset, ...identity, reason: 'dead-letter' });
       }
       settled = message;
+    }
+    if (captured.typeChanges !== typeChanges) {
+      // A new writer schema made the sink read the raw table again and a column has another type (migrated
+      // meanwhile): the changes decoded before were written for the old types (a timestamp for a timestamp
+      // column, now timestamptz). The slice is decoded again, for the new types; the verdicts are cached.
+      throw new PipelineError('SCHEMA_INCOMPATIBLE', 'the raw table changed while the slice was decoded', {
+        retriable: true,
+        details: { table: captured.shape.table },
+      });
     }
     if (settled) {
       const nextOffset = BigInt(settled.offset) + 1n;

@@ -116,7 +116,7 @@ describe('core to raw, every type', () => {
 
     const decoder = new ChangeDecoder(registry, {
       conflictColumns: ['id'],
-      rawColumns: () => new Set(columns.map((column) => column.name)),
+      rawColumns: () => new Map(columns.map((column) => [column.name, column.sqlType])),
     });
     const apply = async () => {
       // Small batches, so that coalescing and the cursor are exercised across several transactions.

@@ -1,10 +1,12 @@
 /**
  * Decoded Avro values → PostgreSQL text, checked by PostgreSQL itself: each text must parse as the raw column
- * type to exactly the source value (compared in PostgreSQL's own output form).
+ * type to exactly the source value (compared in PostgreSQL's own output form). Into a wider raw column (an
+ * older schema replayed), a timestamp or a date means the same instant whatever the session's TimeZone.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decimalSchema, sharedNamedTypes, unchangedToastValue } from '../../lib/avro/index.ts';
+import { formatSqlType, parseSqlType, type SqlType } from '../../lib/postgres/index.ts';
 import { unchanged, writerFor } from '../../services/raw-sink/values/pg-text.ts';
 import { requireEnv } from '../support/names.ts';
 
@@ -168,5 +170,112 @@ describe('Avro values as PostgreSQL text', () => {
       /expected a long, got a string/,
     );
     expect(() => writerFor(['null', 'long'] as never)('secret-value')).not.toThrow(/secret/);
+  });
+});
+
+/** Older writer types into wider raw columns whose text must say its zone (schema/widening.ts). */
+const localTimestamp = { type: 'long', logicalType: 'local-timestamp-micros' };
+const date = { type: 'int', logicalType: 'date' };
+const widened: { name: string; schema: unknown; value: unknown; into: string; expected: string }[] = [
+  {
+    name: 'timestamp into timestamptz: taken as UTC',
+    schema: localTimestamp,
+    value: 1_700_000_000_123_456n,
+    into: 'timestamp with time zone',
+    expected: '2023-11-14 22:13:20.123456+00',
+  },
+  {
+    name: 'timestamp BC into timestamptz',
+    schema: localTimestamp,
+    value: -62_167_219_200_000_000n,
+    into: 'timestamp(6) with time zone',
+    expected: '0001-01-01 00:00:00+00 BC',
+  },
+  {
+    name: 'timestamp infinity into timestamptz',
+    schema: [localTimestamp, sharedNamedTypes['cdc.SpecialTemporal']],
+    value: 'infinity',
+    into: 'timestamp with time zone',
+    expected: 'infinity',
+  },
+  {
+    name: 'date into timestamptz: midnight UTC',
+    schema: date,
+    value: -1,
+    into: 'timestamp with time zone',
+    expected: '1969-12-31 00:00:00+00',
+  },
+  {
+    name: 'date BC into timestamptz',
+    schema: date,
+    value: -719_163, // 0001-12-31 BC, the day before 0001-01-01
+    into: 'timestamp with time zone',
+    expected: '0001-12-31 00:00:00+00 BC',
+  },
+  {
+    name: 'date -infinity into timestamptz',
+    schema: [date, sharedNamedTypes['cdc.SpecialTemporal']],
+    value: '-infinity',
+    into: 'timestamp with time zone',
+    expected: '-infinity',
+  },
+  {
+    name: 'date into timestamp: midnight',
+    schema: date,
+    value: 19_782, // 2024-02-29
+    into: 'timestamp(0) without time zone',
+    expected: '2024-02-29 00:00:00',
+  },
+  {
+    name: 'timestamp into text: its own text form',
+    schema: localTimestamp,
+    value: 1_700_000_000_123_456n,
+    into: 'text',
+    expected: '2023-11-14 22:13:20.123456',
+  },
+  {
+    name: 'int into bigint: as it is',
+    schema: 'int',
+    value: -2_147_483_648,
+    into: 'bigint',
+    expected: '-2147483648',
+  },
+];
+
+describe('older writer types into wider raw columns, in a session that is not UTC', () => {
+  let client: pg.Client;
+
+  beforeAll(async () => {
+    client = new pg.Client({
+      connectionString: requireEnv('DATABASE_URL_ANALYTICS'),
+      options: '-c TimeZone=Asia/Kolkata',
+    });
+    await client.connect();
+  });
+
+  afterAll(async () => {
+    await client?.end();
+  });
+
+  it.each(widened)('$name', async ({ schema, value, into, expected }) => {
+    const type = parseSqlType(into) as SqlType;
+    const write = writerFor(
+      ['null', ...(Array.isArray(schema) ? schema : [schema])] as never,
+      new Map(),
+      type,
+    );
+    const text = write(value);
+    expect(text).toBe(expected);
+    // Cast from text in the Kolkata session, as the MERGE does, then read back in UTC.
+    await client.query('DROP TABLE IF EXISTS pg_temp.landed');
+    await client.query(`CREATE TEMP TABLE landed (v ${formatSqlType(type)})`);
+    await client.query(`INSERT INTO landed SELECT $1::text::${formatSqlType(type)}`, [text]);
+    await client.query(`SET TimeZone = 'UTC'`);
+    try {
+      const { rows } = await client.query<{ v: string }>('SELECT v::text AS v FROM landed');
+      expect(rows[0]?.v).toBe(expected);
+    } finally {
+      await client.query(`SET TimeZone = 'Asia/Kolkata'`);
+    }
   });
 });

@@ -198,7 +198,9 @@ describe('raw sink: poison messages and schema changes', () => {
       'SELECT reason FROM cdc.table_state WHERE topic = $1',
       [reader.topic('items')],
     );
-    expect(state[0]?.reason).toContain('ALTER TABLE analytics_raw.items ALTER COLUMN qty TYPE bigint');
+    expect(state[0]?.reason).toContain(
+      'ALTER TABLE analytics_raw."items" ALTER COLUMN "qty" TYPE bigint USING "qty"::bigint',
+    );
     expect(await metricValue('cdc_sink_table_paused', { table: 'items' })).toBe(1);
     await waitFor(async () => {
       const { rows } = await fixture.pool.query('SELECT id FROM analytics_raw.notes WHERE id = 10');

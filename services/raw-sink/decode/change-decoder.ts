@@ -1,6 +1,8 @@
 /**
  * Kafka messages of one topic → the changes the apply step writes. The value's writer schema (by its id, with
- * its `cdc.column` attributes) says which raw column each field fills and how to write it as PostgreSQL text.
+ * its `cdc.column` attributes) says which raw column each field fills and how to write it as PostgreSQL text;
+ * the raw column's current type may change how (a timestamp written into a timestamptz column, see
+ * values/pg-text.ts), so each field keeps a writer per raw column type it met.
  * A column the writer schema does not have is written NULL: either it did not exist yet when the change was
  * made (an older schema), or it was dropped at the source (raw keeps the column, new versions fill it with
  * NULL). Tombstones carry nothing the delete event before them did not, so they are skipped.
@@ -15,6 +17,7 @@
 import { unchangedToastValue } from '../../../lib/avro/index.ts';
 import { PipelineError } from '../../../lib/errors/index.ts';
 import { positionOfTombstone } from '../../../lib/kafka/change-headers.ts';
+import { parseSqlType } from '../../../lib/postgres/index.ts';
 import { schemaIdOf } from '../../../lib/registry/framing.ts';
 import type { SchemaRegistryClient } from '../../../lib/registry/index.ts';
 import type { RowChange, TableChange } from '../apply/coalesce.ts';
@@ -55,8 +58,11 @@ export type Transform = (row: Record<string, unknown>) => Record<string, unknown
 export interface ChangeDecoderOptions {
   /** The raw table's conflict columns, in order: the identity of a row within its table. */
   conflictColumns: readonly string[];
-  /** The raw table's current columns (it may grow at run time): what a transform's result may name. */
-  rawColumns: () => ReadonlySet<string>;
+  /**
+   * The raw table's current columns and their types as `format_type` prints them (it may grow or be migrated
+   * at run time): what a transform's result may name, and what each field's text is written for.
+   */
+  rawColumns: () => ReadonlyMap<string, string>;
   transform?: Transform;
 }
 
@@ -64,7 +70,27 @@ interface FieldPlan {
   field: string;
   column: string;
   sqlType: string | undefined;
-  write: TextWriter;
+  /** The writer of this field's values for a raw column of the given type (undefined: no such column yet). */
+  writerInto: (rawType: string | undefined) => TextWriter;
+}
+
+/**
+ * A field's writers by raw column type, made once per type: the field's own writer, or one that rewrites the
+ * text when the raw column's type needs it (a timestamp field into a timestamptz column).
+ */
+function fieldWriters(type: unknown, named: Map<string, unknown>): FieldPlan['writerInto'] {
+  const own = writerFor(type as never, named as never);
+  const byRawType = new Map<string, TextWriter>();
+  return (rawType) => {
+    if (rawType === undefined) return own;
+    let writer = byRawType.get(rawType);
+    if (!writer) {
+      const into = parseSqlType(rawType);
+      writer = into ? writerFor(type as never, named as never, into) : own;
+      byRawType.set(rawType, writer);
+    }
+    return writer;
+  };
 }
 
 type Json = Record<string, unknown>;
@@ -108,6 +134,11 @@ export function rowRecordOf(envelope: unknown): {
 export class ChangeDecoder {
   private readonly plans = new Map<number, Promise<FieldPlan[]>>();
   private readonly keyPlans = new Map<number, Promise<FieldPlan[]>>();
+  /** Per plan, its fields' writers for the raw table's current column types (the map changes on a reload). */
+  private readonly bound = new WeakMap<
+    readonly FieldPlan[],
+    { types: ReadonlyMap<string, string>; writers: TextWriter[] }
+  >();
 
   constructor(
     private readonly registry: Pick<SchemaRegistryClient, 'decode' | 'schemaById'>,
@@ -254,9 +285,10 @@ export class ChangeDecoder {
     code: 'DECODE_FAILED' | 'VALIDATION_FAILED',
   ): RowChange['values'] {
     const values: RowChange['values'] = {};
-    for (const field of plan) {
+    const writers = this.writersOf(plan);
+    for (const [index, field] of plan.entries()) {
       try {
-        values[field.column] = field.write(row[field.field] ?? null);
+        values[field.column] = (writers[index] as TextWriter)(row[field.field] ?? null);
       } catch (error) {
         throw new PipelineError(code, `column ${field.column}: ${(error as Error).message}`, {
           cause: error,
@@ -296,12 +328,13 @@ export class ChangeDecoder {
         `transform returned column(s) the raw table does not have: ${unknown.join(', ')} (add them with a migration)`,
       );
     }
-    const byColumn = new Map(plan.map((field) => [field.column, field]));
+    const writers = this.writersOf(plan);
+    const byColumn = new Map(plan.map((field, index) => [field.column, writers[index] as TextWriter]));
     const values: RowChange['values'] = {};
     for (const [column, value] of Object.entries(output)) {
-      const field = byColumn.get(column);
+      const write = byColumn.get(column);
       try {
-        values[column] = field ? field.write(value) : genericText(value);
+        values[column] = write ? write(value) : genericText(value);
       } catch (error) {
         throw new PipelineError(
           'VALIDATION_FAILED',
@@ -311,6 +344,16 @@ export class ChangeDecoder {
       }
     }
     return values;
+  }
+
+  /** The plan's writers for the raw columns' current types, aligned with its fields. */
+  private writersOf(plan: readonly FieldPlan[]): readonly TextWriter[] {
+    const types = this.options.rawColumns();
+    const cached = this.bound.get(plan);
+    if (cached?.types === types) return cached.writers;
+    const writers = plan.map((field) => field.writerInto(types.get(field.column)));
+    this.bound.set(plan, { types, writers });
+    return writers;
   }
 
   private planFor(id: number): Promise<FieldPlan[]> {
@@ -339,7 +382,7 @@ export class ChangeDecoder {
           field: field.name,
           column: typeof field['cdc.column'] === 'string' ? field['cdc.column'] : field.name,
           sqlType: typeof field['cdc.sqlType'] === 'string' ? field['cdc.sqlType'] : undefined,
-          write: writerFor(field.type as never, named),
+          writerInto: fieldWriters(field.type, named),
         }));
       });
       plan.catch(() => cache.delete(id));

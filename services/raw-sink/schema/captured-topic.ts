@@ -24,7 +24,13 @@ export interface CapturedTopicDeps {
 
 export class CapturedTopic {
   shape!: RawTableShape;
-  columnNames: ReadonlySet<string> = new Set();
+  /** The raw table's columns and their types (a new map whenever the shape is reloaded). */
+  columnTypes: ReadonlyMap<string, string> = new Map();
+  /**
+   * Counts reloads that found an existing column with another type (a migration): changes decoded before it
+   * were written for the old types (values/pg-text.ts), so a slice that sees it move decodes again.
+   */
+  typeChanges = 0;
   decoder!: ChangeDecoder;
   paused: PausedTable | undefined;
   /** Whether cdc.incomplete_rows may hold keys of this table (repair/repair-requester.ts keeps it current). */
@@ -50,7 +56,7 @@ export class CapturedTopic {
     await captured.reloadShape();
     captured.decoder = new ChangeDecoder(deps.registry, {
       conflictColumns: captured.shape.conflictColumns,
-      rawColumns: () => captured.columnNames,
+      rawColumns: () => captured.columnTypes,
       transform: connector.transform,
     });
     return captured;
@@ -58,7 +64,9 @@ export class CapturedTopic {
 
   async reloadShape(): Promise<void> {
     this.shape = await withPooledClient(this.deps.pool, (client) => loadTableShape(client, this.connector));
-    this.columnNames = new Set(this.shape.columns.map((column) => column.name));
+    const before = this.columnTypes;
+    this.columnTypes = new Map(this.shape.columns.map((column) => [column.name, column.sqlType]));
+    if ([...before].some(([name, type]) => this.columnTypes.get(name) !== type)) this.typeChanges++;
   }
 
   /**

@@ -7,15 +7,23 @@
  * - double/real: the shortest round-trip form, NaN, ±Infinity and -0 kept;
  * - bytea: `\x` hex; arrays: array literals with every element quoted (NULL unquoted), nested for dimensions.
  * An unchanged TOAST value becomes `unchanged` (the sink keeps what it has); null stays null.
+ *
+ * The raw column may be wider than the writer's type (an older schema replayed, a narrowing at the source; see
+ * schema/widening.ts). Two widenings change what the text means, so the writer for that raw type (`into`)
+ * writes it so that no session setting can change it: a timestamp into a timestamptz column is taken as UTC
+ * and written with `+00` (the MERGE's cast would otherwise read it in the session's TimeZone), a date into a
+ * timestamp or timestamptz column as its midnight (UTC, `+00` for timestamptz). ±infinity stay as they are.
  */
 import {
   formatDate,
   formatTimeMicros,
   formatTimestampMicros,
   logicalTypeNames,
+  microsPerDay,
   unchangedToastValue,
 } from '../../../lib/avro/index.ts';
 import { PipelineError } from '../../../lib/errors/index.ts';
+import type { SqlType } from '../../../lib/postgres/index.ts';
 
 export const unchanged: unique symbol = Symbol('unchanged');
 
@@ -54,10 +62,17 @@ function float(value: unknown): string {
 /** Strings that stand for values the Avro type cannot hold (cdc.SpecialNumeric, cdc.SpecialTemporal). */
 const specials = new Set(['NaN', 'Infinity', '-Infinity', 'infinity', '-infinity']);
 
-function scalarWriter(schema: Schema, named: Map<string, Schema>): TextWriter {
+/** The timestamp column type a scalar raw type is, if it is one (what a date or a timestamp is written into). */
+function timestampTarget(into: SqlType | undefined): 'timestamp' | 'timestamptz' | undefined {
+  if (into?.dimensions !== 0 || into.base.kind !== 'builtin') return undefined;
+  if (into.base.name === 'timestamp with time zone') return 'timestamptz';
+  return into.base.name === 'timestamp without time zone' ? 'timestamp' : undefined;
+}
+
+function scalarWriter(schema: Schema, named: Map<string, Schema>, into?: SqlType): TextWriter {
   if (typeof schema === 'string') {
     const resolved = named.get(schema);
-    if (resolved) return scalarWriter(resolved, named);
+    if (resolved) return scalarWriter(resolved, named, into);
     switch (schema) {
       case 'string':
         return (value) => (typeof value === 'string' ? value : invalid('a string', value));
@@ -89,8 +104,17 @@ function scalarWriter(schema: Schema, named: Map<string, Schema>): TextWriter {
     case logicalTypeNames.variableScaleDecimal:
     case logicalTypeNames.uuid:
       return (value) => (typeof value === 'string' ? value : invalid('a string', value));
-    case logicalTypeNames.date:
+    case logicalTypeNames.date: {
+      const target = timestampTarget(into);
+      if (target) {
+        const utcOffset = target === 'timestamptz';
+        return (value) =>
+          typeof value === 'number'
+            ? formatTimestampMicros(BigInt(value) * microsPerDay, { utcOffset })
+            : invalid('days', value);
+      }
       return (value) => (typeof value === 'number' ? formatDate(value) : invalid('days', value));
+    }
     case logicalTypeNames.timeMicros:
       return (value) =>
         typeof value === 'bigint' ? formatTimeMicros(value) : invalid('microseconds', value);
@@ -99,14 +123,16 @@ function scalarWriter(schema: Schema, named: Map<string, Schema>): TextWriter {
         typeof value === 'bigint'
           ? formatTimestampMicros(value, { utcOffset: true })
           : invalid('microseconds', value);
-    case logicalTypeNames.localTimestampMicros:
+    case logicalTypeNames.localTimestampMicros: {
+      const utcOffset = timestampTarget(into) === 'timestamptz';
       return (value) =>
         typeof value === 'bigint'
-          ? formatTimestampMicros(value, { utcOffset: false })
+          ? formatTimestampMicros(value, { utcOffset })
           : invalid('microseconds', value);
+    }
     default:
       // A named type defined inline (record, fixed) or a logical type we do not know: its underlying type.
-      return scalarWriter(schema.type, named);
+      return scalarWriter(schema.type, named, into);
   }
 }
 
@@ -176,8 +202,11 @@ function valueBranchesOf(branches: readonly Schema[], named: Map<string, Schema>
   });
 }
 
-/** The writer of one field's values (a union of null, the value's branches and the markers, or a plain type). */
-export function writerFor(schema: Schema, named = new Map<string, Schema>()): TextWriter {
+/**
+ * The writer of one field's values (a union of null, the value's branches and the markers, or a plain type),
+ * for a raw column of type `into` (its own type when not given).
+ */
+export function writerFor(schema: Schema, named = new Map<string, Schema>(), into?: SqlType): TextWriter {
   collectNamed(schema, named);
   const valueBranches = valueBranchesOf(Array.isArray(schema) ? schema : [schema], named);
   if (valueBranches.length !== 1) {
@@ -186,7 +215,7 @@ export function writerFor(schema: Schema, named = new Map<string, Schema>()): Te
       `a field must have one value type, not ${valueBranches.length}`,
     );
   }
-  const write = scalarWriter(valueBranches[0] as Schema, named);
+  const write = scalarWriter(valueBranches[0] as Schema, named, into);
   return (value) => {
     if (value === null || value === undefined) return null;
     if (value === unchangedToastValue) return unchanged;

@@ -45,12 +45,20 @@ export class SinkFixture {
 
   constructor(private readonly reader: ReaderFixture) {}
 
-  /** The scratch analytics database, migrated as the sink role (which owns analytics_raw, as in the stack). */
-  async setUp(): Promise<void> {
+  /**
+   * The scratch analytics database, migrated as the sink role (which owns analytics_raw, as in the stack).
+   * `sessionTimeZone`: the TimeZone of the pool's sessions (the sink's and the test's own queries), to show that
+   * what lands does not depend on it.
+   */
+  async setUp(options: { sessionTimeZone?: string } = {}): Promise<void> {
     this.analytics = await createScratchDatabase('raw_sink', ['cdc_sink', 'cdc_transform']);
     const migrated = await runDbmate({ target: 'analytics', url: this.url, args: ['up'], capture: true });
     expect(migrated.code, migrated.output).toBe(0);
-    this.pool = new pg.Pool({ connectionString: this.url, max: 4 });
+    this.pool = new pg.Pool({
+      connectionString: this.url,
+      max: 4,
+      ...(options.sessionTimeZone && { options: `-c TimeZone=${options.sessionTimeZone}` }),
+    });
     this.pool.on('error', () => undefined);
   }
 
