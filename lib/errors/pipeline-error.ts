@@ -16,6 +16,8 @@ export const errorCodes = [
   'CONSTRAINT_VIOLATION',
   'COMMAND_FAILED',
   'CURSOR_MOVED',
+  /** Another process took over (a newer writer of the same Kafka transactional id): this one must stop. */
+  'FENCED',
   'INVALID_ARGUMENT',
   'INTERNAL',
 ] as const;

@@ -16,7 +16,8 @@ import type { Logger } from '../../lib/logging/index.ts';
 import { formatLsn } from '../../lib/postgres/index.ts';
 import { frame, type SchemaRegistryClient } from '../../lib/registry/index.ts';
 import { planPublicationSync, syncPublication } from '../../lib/source/publication.ts';
-import { stateTopic } from '../../lib/source/reader-state.ts';
+import { ensureStateTopic, stateTopic } from '../../lib/source/reader-state.ts';
+import { ReaderStateStore } from '../../lib/source/reader-state-store.ts';
 import { readSlotStatus } from '../../lib/source/slot.ts';
 import { InFlightTransactions } from './acknowledgement/index.ts';
 import type { ReaderMetrics } from './metrics.ts';
@@ -66,6 +67,13 @@ export interface ReaderRunOptions {
   onTablePaused?: (table: string, paused: boolean, cause?: PauseCause) => void;
   /** The producing client (producer/create-sender.ts); default: the kafkajs adapter on `kafka`. */
   createSender?: () => ConnectedSender;
+  /**
+   * Rejects when this process no longer holds the slot's lease (ReaderService). Called right before the run
+   * takes the state store over: opening it fences every other writer, including a reader that took over.
+   */
+  confirmLease?: () => Promise<void>;
+  /** Test seam of the state store (lib/source/reader-state-store.ts): throwing from it fails that write. */
+  beforeStateWrite?: (key: string) => void | Promise<void>;
 }
 
 /** Key of truncate events: not a row key, so it can never collide with (and compact away) a row. */
@@ -158,17 +166,27 @@ export async function runReader(
   const sender = options.createSender?.() ?? new KafkaSender(options.kafka);
   const admin = options.kafka.admin();
   let session: ReplicationSession | undefined;
+  let store: ReaderStateStore | undefined;
   try {
     await checkPublication(catalog, options);
     await admin.connect();
+    const topic = stateTopic(options.connectors.topicPrefix);
+    await ensureStateTopic(admin, topic, options.topics.replicationFactor);
+    await options.confirmLease?.();
+    store = await ReaderStateStore.open({
+      kafka: options.kafka,
+      topic,
+      slot: options.slot,
+      beforeWrite: options.beforeStateWrite,
+    });
     const preparation = await prepareSlot({
       catalog,
       coreUrl: options.coreUrl,
       slot: options.slot,
       kafka: options.kafka,
       admin,
-      prefix: options.connectors.topicPrefix,
-      replicationFactor: options.topics.replicationFactor,
+      topic,
+      store,
       tables: options.connectors.connectors.map((connector) => connector.name),
       logger,
     });
@@ -259,7 +277,8 @@ export async function runReader(
       slot: options.slot,
       kafka: options.kafka,
       admin,
-      stateTopic: stateTopic(options.connectors.topicPrefix),
+      stateTopic: topic,
+      store,
       connectors: options.connectors,
       tables,
       metrics,
@@ -281,13 +300,16 @@ export async function runReader(
       snapshots,
     };
     await snapshots.start();
-    // Tables added to an existing slot: their existing rows are copied while streaming, once.
+    // Tables added to an existing slot: their existing rows are copied while streaming, once. An adopted slot's
+    // history is unknown: earlier snapshots of its tables prove nothing, every table is copied again.
+    const { adoption } = preparation;
     for (const table of preparation.neverSnapshotted) {
       const state = snapshots.stateOf(table);
-      if (state?.status === 'done' || state?.status === 'running') continue;
+      if (!adoption && (state?.status === 'done' || state?.status === 'running')) continue;
       metrics.snapshotProgress.set({ table }, 0);
-      await snapshots.request(table, `added-to-${options.slot}`);
+      await snapshots.request(table, adoption?.requestId ?? `added-to-${options.slot}`);
     }
+    await adoption?.markAdopted();
     const watching = new AbortController();
     let outcome = 'stopped' as RunOutcome;
     const retryPaused = async () => {
@@ -310,13 +332,19 @@ export async function runReader(
     ).then(() => {
       outcome = 'replay';
     });
+    let storeFailure: Error | undefined;
+    const storeFailed = store.failed.then((error) => {
+      storeFailure = error;
+    });
     try {
-      // A send that failed for good ends the stream now; the flush below then reports the failure.
-      await streamChanges(context, Promise.race([stopRequested, resumable, producer.failed]));
+      // A send that failed for good ends the stream now; the flush below then reports the failure. A state
+      // store that can no longer write (fenced: another reader took over) ends it too.
+      await streamChanges(context, Promise.race([stopRequested, resumable, producer.failed, storeFailed]));
     } finally {
       watching.abort();
       await snapshots.stop();
     }
+    if (storeFailure) throw storeFailure;
     // Graceful end: everything read so far reaches Kafka, then the final position is confirmed.
     try {
       await producer.flush();
@@ -341,6 +369,7 @@ export async function runReader(
   } finally {
     metrics.streaming.set(0);
     session?.abort();
+    await store?.close();
     await sender.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
     await catalog.end().catch(() => undefined);
