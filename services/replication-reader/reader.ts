@@ -1,8 +1,9 @@
 /**
  * One streaming run of the reader, from the durable position until it is told to stop or something fails.
- * The caller (main.ts) holds the lease, restarts runs with backoff, and reports health.
+ * The caller (service.ts) holds the lease, restarts runs with backoff, and reports health.
  *
- * A run: check the publication matches the connectors, ensure the slot, read the slot's confirmed position,
+ * A run: check the publication matches the connectors, open the state store (fencing any earlier writer of the
+ * slot's state: snapshot/README.md), ensure the slot and its snapshot, read the slot's confirmed position,
  * create the topics, start the session from exactly that position, stream, and on stop: flush Kafka, confirm
  * the last fully-acknowledged transaction, and close the session with a final status update.
  */
