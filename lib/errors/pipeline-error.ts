@@ -17,6 +17,8 @@ export const errorCodes = [
   'COMMAND_FAILED',
   'CURSOR_MOVED',
   'WRITE_CONFLICT',
+  /** Another process took over (a newer writer of the same Kafka transactional id): this one must stop. */
+  'FENCED',
   'INVALID_ARGUMENT',
   'INTERNAL',
 ] as const;

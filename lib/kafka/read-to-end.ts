@@ -3,6 +3,14 @@
  * started, then stops. Operator commands need "everything there is now", where a consumer would wait forever
  * for more. kafkajs cannot consume without a group, so the scan uses a throwaway group that never commits and
  * is deleted afterwards.
+ *
+ * Transactions: the scan reads committed messages only (kafkajs' default), and the end offsets are the last
+ * stable ones: a transaction still open when the scan starts (or committed, but whose markers are not written
+ * yet, milliseconds after commit() returned) is not waited for, nor is anything after it. The last offsets of a transactional topic (the reader's state topic) are commit or abort markers,
+ * control records that are never delivered as messages, so "the last message reached the end" would never
+ * hold there. The end is detected from kafkajs' END_BATCH_PROCESS event instead: its `lastOffset` counts the
+ * records a batch filtered out (markers, aborted messages), and it fires even for a batch of markers only
+ * (kafkajs consumer/runner.js, `isEmptyDueToFiltering`).
  */
 import { randomBytes } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
@@ -75,6 +83,19 @@ export async function readTopicsToEnd(
           ),
         );
       }, options.timeoutMs);
+      const reached = (key: string, lastOffset: number) => {
+        const end = ends.get(key);
+        if (end === undefined || lastOffset + 1 < end) return;
+        ends.delete(key);
+        if (ends.size === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      // Emitted after eachBatch handed out the batch's messages, so everything up to lastOffset is delivered.
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) =>
+        reached(partitionKey(payload.topic, payload.partition), Number(payload.lastOffset)),
+      );
       consumer
         .run({
           autoCommit: false,
@@ -96,14 +117,6 @@ export async function readTopicsToEnd(
                 value: message.value,
                 headers: headersOf(message.headers),
               });
-            }
-            const last = batch.messages.at(-1);
-            if (last && Number(last.offset) + 1 >= end) {
-              ends.delete(key);
-              if (ends.size === 0) {
-                clearTimeout(timer);
-                resolve();
-              }
             }
           },
         })

@@ -41,6 +41,11 @@ export interface Lease {
   readonly lost: Promise<PipelineError>;
   /** Aborted with the same reason when the lease is lost: hand it to the streaming loop. */
   readonly signal: AbortSignal;
+  /**
+   * Checks now (not at the next heartbeat) that the lock is still held; rejects with the loss reason otherwise.
+   * For steps that would harm a reader that took over if this one had lost the lease unnoticed.
+   */
+  confirm(): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -101,10 +106,7 @@ function hold(client: pg.Client, slot: string, key: bigint, backendPid: number, 
   client.on('end', () => markLost(new Error('lease connection closed')));
 
   const { classid, objid } = leaseLockIds(key);
-  let checking = false;
-  timer = setInterval(() => {
-    if (checking) return;
-    checking = true;
+  const check = () =>
     client
       .query<{ held: boolean }>(
         `SELECT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()
@@ -113,10 +115,14 @@ function hold(client: pg.Client, slot: string, key: bigint, backendPid: number, 
       )
       .then((result) => {
         if (!result.rows[0]?.held) markLost(new Error('advisory lock no longer held'));
-      }, markLost)
-      .finally(() => {
-        checking = false;
-      });
+      }, markLost);
+  let checking = false;
+  timer = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    check().finally(() => {
+      checking = false;
+    });
   }, heartbeatMs);
   timer.unref();
 
@@ -126,6 +132,11 @@ function hold(client: pg.Client, slot: string, key: bigint, backendPid: number, 
     backendPid,
     lost,
     signal: controller.signal,
+    confirm: async () => {
+      if (!released && !controller.signal.aborted) await check();
+      if (controller.signal.aborted) throw controller.signal.reason;
+      if (released) throw new PipelineError('INTERNAL', `lease on slot ${slot} already released`);
+    },
     release: async () => {
       if (released) return;
       released = true;

@@ -1,21 +1,89 @@
 /**
  * The replication reader's own durable state, in a compacted single-partition Kafka topic (the reader role may
- * not write to the core database). Shared here because the operator CLI reads it too.
- * - Under the slot's name: whether the initial snapshot of that slot finished. This must survive a crash between
- *   creating the slot and finishing the copy: a slot whose snapshot is marked `in-progress` is dropped and the
- *   snapshot redone (duplicates are harmless downstream; a missing row is not).
+ * not write to the core database). Shared here because the operator CLI reads it too; the reader writes it only
+ * through reader-state-store.ts (fenced, transactional), so readers see committed writes only.
+ * - Under the slot's name: the initial snapshot of that slot. The intent (`creating`) is written before the slot
+ *   is created, its consistent point (`in-progress`) right after, `done` once the copy finished. A reader that
+ *   finds its slot with an unfinished snapshot drops the slot and starts over (duplicates are harmless
+ *   downstream; a missing row is not). See services/replication-reader/snapshot/slot-start.ts.
  * - Under `<slot>/snapshot/<table>`: the progress of an incremental snapshot of one table, so it resumes after a
  *   crash and `cdc snapshot` can show it.
  */
 import { randomBytes } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
+import { readTopicsToEnd } from '../kafka/read-to-end.ts';
+import { parseLsn } from '../postgres/index.ts';
+
+/** `creating` before the slot exists, `in-progress` once it does (copying), `done` after the copy. */
+export type SlotSnapshotStatus = 'creating' | 'in-progress' | 'done';
 
 export interface SlotState {
+  status: SlotSnapshotStatus;
+  /**
+   * The only field a reader of the previous version looks at (it knows `in-progress` and `done`): written as
+   * `in-progress` until done, so a rolled-back reader still drops a slot whose snapshot never finished.
+   */
   snapshot: 'in-progress' | 'done';
-  consistentPoint: string;
+  /** Random id of the run that created the slot (absent in states written before this field existed). */
+  instance?: string;
+  /** The slot's consistent point; absent while `creating` (the slot does not exist yet). */
+  consistentPoint?: string;
   /** Connector names whose rows the snapshot copied (absent in states written before this field existed). */
   tables?: string[];
   updatedAt: string;
+}
+
+/** A fresh id for the run that creates (or adopts) a slot, recorded in each of its slot states. */
+export function newInstanceId(): string {
+  return randomBytes(6).toString('hex');
+}
+
+export function slotState(
+  status: SlotSnapshotStatus,
+  fields: { instance: string; consistentPoint?: string; tables?: string[] },
+): SlotState {
+  return {
+    status,
+    snapshot: status === 'done' ? 'done' : 'in-progress',
+    ...fields,
+    updatedAt: new Date().toISOString(),
+  };
+}
+
+const statuses: ReadonlySet<string> = new Set(['creating', 'in-progress', 'done']);
+
+const isLsnText = (value: unknown): value is string => {
+  try {
+    parseLsn(value as string);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * A stored slot state, from this version or the previous one (`{ snapshot, consistentPoint, tables? }`);
+ * undefined when it is none of those (a reader must then assume nothing about the slot's snapshot).
+ */
+export function parseSlotState(value: unknown): SlotState | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const stored = value as Record<string, unknown>;
+  const status = stored.status ?? stored.snapshot;
+  if (typeof status !== 'string' || !statuses.has(status)) return undefined;
+  // Only the intent may lack a consistent point; a malformed one is not trusted either.
+  const { consistentPoint } = stored;
+  if (consistentPoint === undefined ? status !== 'creating' : !isLsnText(consistentPoint)) return undefined;
+  const tables = Array.isArray(stored.tables)
+    ? stored.tables.filter((table): table is string => typeof table === 'string')
+    : undefined;
+  return {
+    status: status as SlotSnapshotStatus,
+    snapshot: status === 'done' ? 'done' : 'in-progress',
+    instance: typeof stored.instance === 'string' ? stored.instance : undefined,
+    consistentPoint: consistentPoint as string | undefined,
+    tables,
+    updatedAt: typeof stored.updatedAt === 'string' ? stored.updatedAt : '',
+  };
 }
 
 export function stateTopic(prefix: string): string {
@@ -47,8 +115,9 @@ export async function ensureStateTopic(
 }
 
 /**
- * Every key's latest value in the (small, compacted) state topic, read to its end. `select` picks the keys to
- * keep. A throwaway consumer group: this read never commits offsets, and the group is deleted afterwards.
+ * Every key's latest committed value in the (small, compacted) state topic, read to its end (read-to-end.ts:
+ * committed messages only, and an end made of transaction markers is still reached). `select` picks the keys
+ * to keep. Records written without a transaction (by earlier readers) are read as well.
  */
 export async function readStates(
   kafka: Kafka,
@@ -57,69 +126,29 @@ export async function readStates(
   select: (key: string) => boolean,
 ): Promise<Map<string, unknown>> {
   const states = new Map<string, unknown>();
-  const offsets = await admin.fetchTopicOffsets(topic);
-  const end = Number(offsets[0]?.high ?? 0);
-  if (end === 0) return states;
-  const groupId = `cdc-reader-state-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
-  const consumer = kafka.consumer({ groupId, retry: { retries: 5 } });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`could not read ${topic} to its end within 30 s`)),
-        30_000,
-      );
-      void consumer
-        .run({
-          eachMessage: async ({ message }) => {
-            const key = String(message.key);
-            if (select(key)) {
-              if (message.value) states.set(key, JSON.parse(String(message.value)));
-              else states.delete(key);
-            }
-            if (Number(message.offset) + 1 >= end) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        })
-        .catch(reject);
-    });
-  } finally {
-    await consumer.disconnect();
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-  }
+  await readTopicsToEnd(
+    kafka,
+    admin,
+    [topic],
+    (record) => {
+      const key = String(record.key);
+      if (!select(key)) return;
+      if (record.value) states.set(key, JSON.parse(String(record.value)));
+      else states.delete(key);
+    },
+    { timeoutMs: 30_000, groupPrefix: 'cdc-reader-state' },
+  );
   return states;
 }
 
-/** The latest state of `slot`, or undefined when none was ever written. */
+/** The latest state of `slot`, or undefined when none was ever written (or none this version understands). */
 export async function readSlotState(
   kafka: Kafka,
   admin: Admin,
   topic: string,
   slot: string,
 ): Promise<SlotState | undefined> {
-  return (await readStates(kafka, admin, topic, (key) => key === slot)).get(slot) as SlotState | undefined;
-}
-
-export async function writeSlotState(
-  kafka: Kafka,
-  topic: string,
-  slot: string,
-  state: SlotState,
-): Promise<void> {
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
-  await producer.connect();
-  try {
-    await producer.send({ topic, acks: -1, messages: [{ key: slot, value: JSON.stringify(state) }] });
-  } finally {
-    await producer.disconnect();
-  }
+  return parseSlotState((await readStates(kafka, admin, topic, (key) => key === slot)).get(slot));
 }
 
 /** Progress of an incremental snapshot of one table (services/replication-reader/snapshot/incremental.ts). */

@@ -1,8 +1,9 @@
 /**
  * One streaming run of the reader, from the durable position until it is told to stop or something fails.
- * The caller (main.ts) holds the lease, restarts runs with backoff, and reports health.
+ * The caller (service.ts) holds the lease, restarts runs with backoff, and reports health.
  *
- * A run: check the publication matches the connectors, ensure the slot, read the slot's confirmed position,
+ * A run: check the publication matches the connectors, open the state store (fencing any earlier writer of the
+ * slot's state: snapshot/README.md), ensure the slot and its snapshot, read the slot's confirmed position,
  * create the topics, start the session from exactly that position, stream, and on stop: flush Kafka, confirm
  * the last fully-acknowledged transaction, and close the session with a final status update.
  */
@@ -15,7 +16,8 @@ import type { Logger } from '../../lib/logging/index.ts';
 import { formatLsn } from '../../lib/postgres/index.ts';
 import type { SchemaRegistryClient } from '../../lib/registry/index.ts';
 import { planPublicationSync, syncPublication } from '../../lib/source/publication.ts';
-import { stateTopic } from '../../lib/source/reader-state.ts';
+import { ensureStateTopic, stateTopic } from '../../lib/source/reader-state.ts';
+import { ReaderStateStore } from '../../lib/source/reader-state-store.ts';
 import { readSlotStatus } from '../../lib/source/slot.ts';
 import { InFlightTransactions } from './acknowledgement/index.ts';
 import type { ReaderMetrics } from './metrics.ts';
@@ -68,6 +70,13 @@ export interface ReaderRunOptions {
   onTablePaused?: (table: string, paused: boolean, cause?: PauseCause) => void;
   /** The producing client (producer/create-sender.ts); default: the kafkajs adapter on `kafka`. */
   createSender?: () => ConnectedSender;
+  /**
+   * Rejects when this process no longer holds the slot's lease (ReaderService). Called right before the run
+   * takes the state store over: opening it fences every other writer, including a reader that took over.
+   */
+  confirmLease?: () => Promise<void>;
+  /** Test seam of the state store (lib/source/reader-state-store.ts): throwing from it fails that write. */
+  beforeStateWrite?: (key: string) => void | Promise<void>;
 }
 
 async function checkPublication(catalog: pg.Client, options: ReaderRunOptions): Promise<void> {
@@ -152,17 +161,27 @@ export async function runReader(
   const admin = options.kafka.admin();
   let session: ReplicationSession | undefined;
   let repairs: RepairConsumer | undefined;
+  let store: ReaderStateStore | undefined;
   try {
     await checkPublication(catalog, options);
     await admin.connect();
+    const topic = stateTopic(options.connectors.topicPrefix);
+    await ensureStateTopic(admin, topic, options.topics.replicationFactor);
+    await options.confirmLease?.();
+    store = await ReaderStateStore.open({
+      kafka: options.kafka,
+      topic,
+      slot: options.slot,
+      beforeWrite: options.beforeStateWrite,
+    });
     const preparation = await prepareSlot({
       catalog,
       coreUrl: options.coreUrl,
       slot: options.slot,
       kafka: options.kafka,
       admin,
-      prefix: options.connectors.topicPrefix,
-      replicationFactor: options.topics.replicationFactor,
+      topic,
+      store,
       tables: options.connectors.connectors.map((connector) => connector.name),
       logger,
     });
@@ -243,7 +262,8 @@ export async function runReader(
       slot: options.slot,
       kafka: options.kafka,
       admin,
-      stateTopic: stateTopic(options.connectors.topicPrefix),
+      stateTopic: topic,
+      store,
       connectors: options.connectors,
       tables,
       metrics,
@@ -282,13 +302,16 @@ export async function runReader(
       logger,
     });
     await repairs.start();
-    // Tables added to an existing slot: their existing rows are copied while streaming, once.
+    // Tables added to an existing slot: their existing rows are copied while streaming, once. An adopted slot's
+    // history is unknown: earlier snapshots of its tables prove nothing, every table is copied again.
+    const { adoption } = preparation;
     for (const table of preparation.neverSnapshotted) {
       const state = snapshots.stateOf(table);
-      if (state?.status === 'done' || state?.status === 'running') continue;
+      if (!adoption && (state?.status === 'done' || state?.status === 'running')) continue;
       metrics.snapshotProgress.set({ table }, 0);
-      await snapshots.request(table, `added-to-${options.slot}`);
+      await snapshots.request(table, adoption?.requestId ?? `added-to-${options.slot}`);
     }
+    await adoption?.markAdopted();
     const watching = new AbortController();
     let outcome = 'stopped' as RunOutcome;
     const retryPaused = async () => {
@@ -311,14 +334,20 @@ export async function runReader(
     ).then(() => {
       outcome = 'replay';
     });
+    let storeFailure: Error | undefined;
+    const storeFailed = store.failed.then((error) => {
+      storeFailure = error;
+    });
     try {
-      // A send that failed for good ends the stream now; the flush below then reports the failure.
-      await streamChanges(context, Promise.race([stopRequested, resumable, producer.failed]));
+      // A send that failed for good ends the stream now; the flush below then reports the failure. A state
+      // store that can no longer write (fenced: another reader took over) ends it too.
+      await streamChanges(context, Promise.race([stopRequested, resumable, producer.failed, storeFailed]));
     } finally {
       watching.abort();
       await repairs.stop();
       await snapshots.stop();
     }
+    if (storeFailure) throw storeFailure;
     // Graceful end: everything read so far reaches Kafka, then the final position is confirmed.
     try {
       await producer.flush();
@@ -344,6 +373,7 @@ export async function runReader(
     metrics.streaming.set(0);
     await repairs?.stop();
     session?.abort();
+    await store?.close();
     await sender.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
     await catalog.end().catch(() => undefined);

@@ -73,6 +73,7 @@ export class ReaderService {
             {
               ...this.options,
               oversized: this.oversized,
+              confirmLease: () => lease.confirm(),
               onTablePaused: (table, paused, cause) => this.alerts.tablePaused(table, paused, cause),
               onStreaming: () => {
                 this.alerts.streaming();

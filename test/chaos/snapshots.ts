@@ -5,6 +5,7 @@
  * the reader's state topic until it is done.
  */
 import { Kafka, logLevel } from 'kafkajs';
+import { readTopicsToEnd } from '../../lib/kafka/read-to-end.ts';
 import { stateTopic, tableSnapshotKey } from '../../lib/source/reader-state.ts';
 import { followSnapshotState } from '../../services/ops/cli/snapshot-progress.ts';
 import { runCdc } from '../support/cdc-cli.ts';
@@ -75,43 +76,34 @@ export class SnapshotRequests {
       brokers: this.environment.broker.brokers,
       logLevel: logLevel.NOTHING,
     });
-    const topic = stateTopic(this.environment.prefix);
+    const records: SnapshotStateRecord[] = [];
     const admin = kafka.admin();
     await admin.connect();
-    const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
-    const remaining = new Map(ends.map((end) => [end.partition, BigInt(end.high)]));
-    const records: SnapshotStateRecord[] = [];
-    const consumer = kafka.consumer({ groupId: `chaos-history-${Date.now().toString(36)}` });
-    await consumer.connect();
     try {
-      await consumer.subscribe({ topic, fromBeginning: true });
-      const done = new Promise<void>((resolve) => {
-        const check = () => [...remaining.values()].every((high) => high <= 0n) && resolve();
-        check();
-        void consumer.run({
-          eachMessage: async ({ partition, message }) => {
-            if (String(message.key).startsWith(`${this.environment.slot}/snapshot/`) && message.value) {
-              const state = JSON.parse(String(message.value)) as SnapshotStateRecord;
-              const { id, status, chunks, rows, lastKey, reconcileBelow, updatedAt } = state;
-              records.push({
-                offset: message.offset,
-                id,
-                status,
-                chunks,
-                rows,
-                lastKey,
-                reconcileBelow,
-                updatedAt,
-              });
-            }
-            if (BigInt(message.offset) + 1n >= (remaining.get(partition) ?? 0n)) remaining.set(partition, 0n);
-            check();
-          },
-        });
-      });
-      await Promise.race([done, sleep(30_000)]);
+      // The reader writes its state in transactions: the topic ends with markers, which read-to-end.ts handles.
+      await readTopicsToEnd(
+        kafka,
+        admin,
+        [stateTopic(this.environment.prefix)],
+        (record) => {
+          if (!String(record.key).startsWith(`${this.environment.slot}/snapshot/`) || !record.value) return;
+          const state = JSON.parse(String(record.value)) as SnapshotStateRecord;
+          const { id, status, chunks, rows, lastKey, reconcileBelow, updatedAt } = state;
+          records.push({
+            offset: String(record.offset),
+            id,
+            status,
+            chunks,
+            rows,
+            lastKey,
+            reconcileBelow,
+            updatedAt,
+          });
+        },
+        { timeoutMs: 30_000, groupPrefix: 'chaos-history' },
+      );
     } finally {
-      await consumer.disconnect().catch(() => undefined);
+      await admin.disconnect().catch(() => undefined);
     }
     return records.sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
   }

@@ -154,7 +154,9 @@ describe('incremental snapshot while streaming', () => {
     await caughtUp();
 
     const events = await fixture.readAll(fixture.topic('items'));
-    expect(incrementalReads(events)).toBeGreaterThan(2_500);
+    // The snapshot really read the table: rows the writer changed inside a chunk's window are dropped from it
+    // (each writer round touches a tenth of the rows), more of them the slower the machine, so only half is sure.
+    expect(incrementalReads(events)).toBeGreaterThan(1_500);
     const expected = await tableState();
     const actual = ReaderFixture.replay(events);
     expect(differences(actual, expected, events)).toEqual([]);

@@ -103,6 +103,25 @@ describe('reader lease', () => {
     expect(lost).toBe('pending');
   });
 
+  it('confirm() checks now: resolves while held, rejects with the loss once the session is gone', async () => {
+    const slot = uniqueName('lease');
+    // No heartbeat during the test: only confirm() (and the connection's own events) can notice.
+    const lease = await acquireLease(url, slot, { ...fastPolling, heartbeatMs: 600_000 });
+    leases.push(lease);
+    await lease.confirm();
+    await admin.query('SELECT pg_terminate_backend($1)', [lease.backendPid]);
+    const refused = await within(
+      lease.confirm().then(
+        () => 'confirmed',
+        (error: unknown) => error,
+      ),
+      5_000,
+      'confirm() after the backend was terminated',
+    );
+    expect(refused).toBeInstanceOf(PipelineError);
+    expect(refused).toBe(await lease.lost);
+  });
+
   it('stops waiting when aborted', async () => {
     const slot = uniqueName('lease');
     const holder = await acquireLease(url, slot, fastPolling);

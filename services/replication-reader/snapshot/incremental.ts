@@ -12,7 +12,7 @@
  *   snapshot did not write, which are gone from the source (deleted while no slot streamed them).
  */
 import { randomBytes } from 'node:crypto';
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type pg from 'pg';
 import type { ConnectorCatalogue } from '../../../connectors/index.ts';
 import type { Logger } from '../../../lib/logging/index.ts';
@@ -24,6 +24,7 @@ import {
   type TableSnapshotState,
   tableSnapshotKey,
 } from '../../../lib/source/reader-state.ts';
+import type { ReaderStateStore } from '../../../lib/source/reader-state-store.ts';
 import { parseSignal } from '../../../lib/source/signals.ts';
 import { loadConnectorTable } from '../catalog/index.ts';
 import type { ReaderMetrics } from '../metrics.ts';
@@ -40,6 +41,8 @@ export interface IncrementalSnapshotOptions {
   kafka: Kafka;
   admin: Admin;
   stateTopic: string;
+  /** Writes the progress (fenced: a reader that lost its lease cannot overwrite its successor's). */
+  store: ReaderStateStore;
   connectors: ConnectorCatalogue;
   tables: CapturedTables;
   metrics: ReaderMetrics;
@@ -68,7 +71,6 @@ export class IncrementalSnapshots {
   private readonly stopping = new AbortController();
   private readonly stopped: Promise<never>;
   private loop: Promise<void> | undefined;
-  private producer: Producer | undefined;
 
   constructor(private readonly options: IncrementalSnapshotOptions) {
     this.stopped = new Promise<never>((_, reject) => {
@@ -145,7 +147,6 @@ export class IncrementalSnapshots {
     this.windows.abandonAll(new Stopped('reader stopping'));
     this.ends.abandonAll(new Stopped('reader stopping'));
     await this.loop;
-    await this.producer?.disconnect().catch(() => undefined);
   }
 
   private enqueue(state: TableSnapshotState): void {
@@ -292,19 +293,7 @@ export class IncrementalSnapshots {
   private async save(state: TableSnapshotState): Promise<void> {
     state.updatedAt = new Date().toISOString();
     this.latest.set(state.table, state);
-    if (!this.producer) {
-      this.producer = this.options.kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-      });
-      await this.producer.connect();
-    }
-    await this.producer.send({
-      topic: this.options.stateTopic,
-      acks: -1,
-      messages: [{ key: tableSnapshotKey(this.options.slot, state.table), value: JSON.stringify(state) }],
-    });
+    await this.options.store.writeTableSnapshot(state);
   }
 }
 

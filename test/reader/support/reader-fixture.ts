@@ -20,7 +20,7 @@ import {
   createSender,
   type KafkaClientName,
 } from '../../../services/replication-reader/producer/create-sender.ts';
-import { runReader } from '../../../services/replication-reader/reader.ts';
+import { type ReaderRunOptions, runReader } from '../../../services/replication-reader/reader.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../../support/databases.ts';
 import { requireEnv, uniqueName } from '../../support/names.ts';
 
@@ -92,11 +92,47 @@ export class ReaderFixture {
     return `${this.prefix}.${schema}.${table}`;
   }
 
+  /**
+   * What a reader (a run, or a ReaderService) needs to stream this fixture's slot, with fresh metrics; the
+   * callbacks and the run-spanning state (paused tables) are the caller's.
+   */
+  readerOptions(
+    options: { statusIntervalMs?: number; kafkaClient?: KafkaClientName; snapshotChunkRows?: number } = {},
+  ): Omit<ReaderRunOptions, 'onStreaming' | 'onTablePaused' | 'oversized'> {
+    this.metricsRegistry = new Registry();
+    return {
+      coreUrl: this.database.url('DATABASE_URL_CORE'),
+      slot: this.slot,
+      publication: this.publication,
+      connectors: createConnectorCatalogue(this.connectors, this.prefix),
+      kafka: this.kafka,
+      createSender: () =>
+        createSender(options.kafkaClient ?? 'platformatic', {
+          kafka: this.kafka,
+          connection: { clientId: 'reader-test', bootstrapBrokers: this.brokers },
+        }),
+      topics: { partitions: 3, replicationFactor: 1 },
+      registry: this.registry,
+      pseudonymisationKey: 'test-pseudonymisation-key-0123456789abcdef',
+      batching: { ...defaultBatchingOptions, lingerMs: 5 },
+      statusIntervalMs: options.statusIntervalMs ?? 500,
+      logger: createLogger({ service: 'reader-test', level: 'silent' }),
+      metrics: createReaderMetrics(this.metricsRegistry),
+      pausedRetryMs: 500,
+      snapshotChunkRows: options.snapshotChunkRows,
+    };
+  }
+
   /** Starts the reader; resolves once it streams. */
   async start(
-    options: { statusIntervalMs?: number; kafkaClient?: KafkaClientName; snapshotChunkRows?: number } = {},
+    options: {
+      statusIntervalMs?: number;
+      kafkaClient?: KafkaClientName;
+      snapshotChunkRows?: number;
+      /** The state store's test seam (reader.ts): throwing from it fails that state write. */
+      beforeStateWrite?: (key: string) => void | Promise<void>;
+    } = {},
   ): Promise<void> {
-    this.metricsRegistry = new Registry();
     let stop: () => void = () => undefined;
     const stopRequested = new Promise<void>((resolve) => {
       stop = resolve;
@@ -105,37 +141,19 @@ export class ReaderFixture {
     const started = new Promise<void>((resolve) => {
       streaming = resolve;
     });
-    const metrics = createReaderMetrics(this.metricsRegistry);
-    const connectors = createConnectorCatalogue(this.connectors, this.prefix);
+    const readerOptions = this.readerOptions(options);
     const alerts = new ReaderAlerts(
       { notify: (event) => this.notifications.push(event), close: async () => undefined },
-      { slot: this.slot, connectors, pausedRetryMs: 500 },
+      { slot: this.slot, connectors: readerOptions.connectors, pausedRetryMs: 500 },
     );
     // As ReaderService does: tables paused for a too-large message stay paused across the runs.
     const oversized = new OversizedTables();
     const runOnce = () =>
       runReader(
         {
+          ...readerOptions,
           oversized,
-          coreUrl: this.database.url('DATABASE_URL_CORE'),
-          slot: this.slot,
-          publication: this.publication,
-          connectors,
-          kafka: this.kafka,
-          createSender: () =>
-            createSender(options.kafkaClient ?? 'platformatic', {
-              kafka: this.kafka,
-              connection: { clientId: 'reader-test', bootstrapBrokers: this.brokers },
-            }),
-          topics: { partitions: 3, replicationFactor: 1 },
-          registry: this.registry,
-          pseudonymisationKey: 'test-pseudonymisation-key-0123456789abcdef',
-          batching: { ...defaultBatchingOptions, lingerMs: 5 },
-          statusIntervalMs: options.statusIntervalMs ?? 500,
-          logger: createLogger({ service: 'reader-test', level: 'silent' }),
-          metrics,
-          pausedRetryMs: 500,
-          snapshotChunkRows: options.snapshotChunkRows,
+          beforeStateWrite: options.beforeStateWrite,
           onStreaming: () => streaming(),
           onTablePaused: (table, paused, cause) => alerts.tablePaused(table, paused, cause),
         },
