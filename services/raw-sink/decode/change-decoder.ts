@@ -6,13 +6,14 @@
  * NULL). Tombstones carry nothing the delete event before them did not, so they are skipped.
  *
  * A connector's `transform` sees the row as a record of raw column names to decoded values (an unchanged TOAST
- * value is `unchangedToastValue`: pass it through) and returns the record to land, or null to skip the change.
+ * value is `unchangedToastValue`, a value its Avro type cannot hold a `PgTextValue`: pass them through) and
+ * returns the record to land, or null to skip the change.
  * Its result is validated before anything reaches the database: it must be an object of known raw columns,
  * with the conflict columns set, and every value must have its column's type. A throwing transform is
  * TRANSFORM_FAILED and an invalid result VALIDATION_FAILED: both dead-letter that message only.
  */
 
-import { unchangedToastValue } from '../../../lib/avro/index.ts';
+import { PgTextValue, unchangedToastValue } from '../../../lib/avro/index.ts';
 import { PipelineError } from '../../../lib/errors/index.ts';
 import { schemaIdOf } from '../../../lib/registry/framing.ts';
 import type { SchemaRegistryClient } from '../../../lib/registry/index.ts';
@@ -242,6 +243,7 @@ export class ChangeDecoder {
 function genericText(value: unknown): PgText {
   if (value === null || value === undefined) return null;
   if (value === unchangedToastValue) return unchanged;
+  if (value instanceof PgTextValue) return value.text;
   switch (typeof value) {
     case 'string':
       return value;

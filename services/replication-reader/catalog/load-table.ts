@@ -80,7 +80,11 @@ function buildColumn(
     formattedType: attribute.formattedType,
     typeModifier,
     kind,
-    ...(element && { elementTypeOid: element.baseOid, elementTypeName: element.baseName }),
+    ...(element && {
+      elementTypeOid: element.baseOid,
+      elementTypeName: element.baseName,
+      elementDelimiter: element.delimiter,
+    }),
     ...(labels.has(enumOid) && { enumLabels: labels.get(enumOid) }),
     nullable: !attribute.notNull,
     // Variable-length and not stored PLAIN: PostgreSQL may move the value out of line, and an UPDATE that

@@ -76,6 +76,8 @@ export interface ResolvedType {
   domainModifier: number | undefined;
   /** For true arrays (not int2vector/oidvector, whose text form is space-separated): the element type. */
   elementOid: number | undefined;
+  /** pg_type.typdelim of the base: what separates it from its neighbours in an array's text form. */
+  delimiter: string;
 }
 
 /** Resolves types to their base through any chain of domains, in one round trip. */
@@ -101,7 +103,8 @@ export async function resolveTypes(
               ORDER BY d.depth DESC LIMIT 1)::text AS domain_typmod,
             CASE WHEN b.typsubscript = 'pg_catalog.array_subscript_handler'::regproc
                   AND b.typname NOT IN ('int2vector', 'oidvector')
-                 THEN b.typelem::int8::text END AS element_oid
+                 THEN b.typelem::int8::text END AS element_oid,
+            b.typdelim::text AS delimiter
        FROM chain JOIN pg_catalog.pg_type b ON b.oid = chain.oid
       ORDER BY chain.start_oid, chain.depth DESC`,
     [oids.map(String)],
@@ -117,6 +120,7 @@ export async function resolveTypes(
         isDomain: flag(row.is_domain),
         domainModifier: row.domain_typmod == null ? undefined : Number(row.domain_typmod),
         elementOid: row.element_oid == null ? undefined : Number(row.element_oid),
+        delimiter: String(row.delimiter),
       },
     ]),
   );
