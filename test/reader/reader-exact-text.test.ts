@@ -1,7 +1,9 @@
 /**
  * Values PostgreSQL accepts but a field's typed branch cannot hold never stop the stream (issue 15): arrays of
  * another shape than their column declares and timestamps after Avro's range reach Kafka exactly, as
- * `cdc.PgText` with PostgreSQL's own text. Meanwhile another table streams on.
+ * `cdc.PgText` with PostgreSQL's own text; a value that still cannot be mapped (a key beyond its Avro type)
+ * pauses its table alone, with a log line naming the column and the fix, a metric and an alert. Meanwhile
+ * another table streams on.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgTextValue } from '../../lib/avro/index.ts';
@@ -43,10 +45,11 @@ describe('values beyond their typed branch', () => {
     await fixture.setUp(
       `CREATE TABLE grids (id bigint PRIMARY KEY, ints integer[], words text[], grid integer[][]);
        CREATE TABLE moments (id bigint PRIMARY KEY, at timestamp, at_tz timestamptz, ats timestamptz[]);
+       CREATE TABLE events (at timestamp PRIMARY KEY, note text);
        CREATE TYPE public."timestamp" AS (a integer, b text);
        CREATE TABLE shadowed (id bigint PRIMARY KEY, stamps public."timestamp"[]);
        CREATE TABLE steady (id bigint PRIMARY KEY, label text);`,
-      ['grids', 'moments', 'shadowed', 'steady'].map((name) => ({
+      ['grids', 'moments', 'events', 'shadowed', 'steady'].map((name) => ({
         name,
         source: { schema: 'public', table: name },
         destination: { table: name },
@@ -135,5 +138,45 @@ describe('values beyond their typed branch', () => {
       await fixture.read(fixture.topic('shadowed'), (all) => createdRows(all).has(1n)),
     );
     expect(rows.get(1n)).toEqual({ id: 1n, stamps: ['(1,a)', '(,"b ""c""")'] });
+  });
+
+  it('pauses only the table of a value that still cannot be mapped (a key beyond its Avro type)', async () => {
+    const topic = fixture.topic('events');
+    await fixture.owner.query(`INSERT INTO events VALUES ('294250-01-01 00:00:00', 'far away')`);
+    const afterChange = await fixture.currentWalLsn();
+    await fixture.owner.query(`INSERT INTO events VALUES ('2026-01-01 00:00:00', 'held too')`);
+    await streamsMeanwhile(3);
+    await fixture.waitForMetric('cdc_reader_table_paused', 'events', 1);
+    await streamsMeanwhile(4);
+
+    const line = fixture.logs.find(
+      (log) => log.msg === 'a value cannot be mapped: table paused (the other tables stream on)',
+    );
+    expect(line).toMatchObject({
+      level: 50,
+      table: 'events',
+      topic,
+      column: 'at',
+      type: 'timestamp without time zone',
+      err: { code: 'DECODE_FAILED' },
+    });
+    const message = (line?.err as { message?: string } | undefined)?.message;
+    expect(message).toContain('beyond the range of a 64-bit microsecond timestamp');
+    expect(message).toContain('declare a key without at in connector events');
+    expect(message).toContain('upgrade the reader');
+    // Never the value, in any log line.
+    expect(JSON.stringify(fixture.logs)).not.toMatch(/294250|far away/);
+    expect(fixture.notifications).toMatchObject([
+      {
+        kind: 'pause',
+        key: 'table:events',
+        title: 'table events paused: one of its values cannot be mapped',
+      },
+    ]);
+
+    // Nothing of it went out, and nothing from its transaction on is confirmed: the slot holds it.
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // several status intervals
+    expect(await fixture.confirmedFlushLsn()).toBeLessThan(afterChange);
+    expect(createdRows(await fixture.readAll(topic)).size).toBe(0);
   });
 });

@@ -30,9 +30,15 @@ export interface CapturedTable {
   valueSchemaId: number;
   /** Names of all published columns: rows that carry only some (a delete's old key) get NULL for the rest. */
   columnNames: readonly string[];
+  /** The relation message it was built from (what a pause must remember to describe the table again). */
+  relation: Relation;
 }
 
-export type PauseCause = 'schema' | 'too-large';
+/**
+ * Why a table is paused: the registry rejected its new schema; its topic refused a change as too large; or one
+ * of its values cannot be mapped (a key value beyond its Avro type: see mapping/README.md, "Exact text").
+ */
+export type PauseCause = 'schema' | 'too-large' | 'unmappable';
 
 export interface PrepareContext {
   catalog: Queryable;
@@ -43,8 +49,7 @@ export interface PrepareContext {
    * column that older changes still carry; its last known definition keeps its type (and schema) unchanged.
    */
   knownColumns?: Map<number, Map<string, CatalogColumn>>;
-  /** Told when a table is paused (its new schema was rejected) or streams again. */
-  /** `cause` says why a table paused: its schema (the registry) or a message its topic refused as too large. */
+  /** Told when a table is paused, and why, or streams again. */
   onPaused?: (table: string, paused: boolean, cause?: PauseCause) => void;
 }
 
@@ -113,5 +118,6 @@ export async function prepareCapturedTable(
     keySchemaId,
     valueSchemaId,
     columnNames: definition.columns.map((column) => column.name),
+    relation,
   };
 }

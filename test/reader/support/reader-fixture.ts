@@ -15,6 +15,7 @@ import { syncPublication } from '../../../lib/source/publication.ts';
 import { ReaderAlerts } from '../../../services/replication-reader/alerts.ts';
 import { createReaderMetrics } from '../../../services/replication-reader/metrics.ts';
 import { OversizedTables } from '../../../services/replication-reader/pipeline/oversized-tables.ts';
+import { UnmappableTables } from '../../../services/replication-reader/pipeline/unmappable-tables.ts';
 import { defaultBatchingOptions } from '../../../services/replication-reader/producer/batching-producer.ts';
 import {
   createSender,
@@ -55,6 +56,8 @@ export class ReaderFixture {
   replays = 0;
   /** What a ReaderService would tell people about the tables' pauses (alerts.ts), recorded. */
   readonly notifications: NotifyEvent[] = [];
+  /** The reader's log lines at warn and above (parsed JSON), across runs. */
+  readonly logs: Record<string, unknown>[] = [];
 
   constructor(readonly brokers: string[] = requireEnv('KAFKA_BROKERS').split(',')) {
     this.kafka = new Kafka({
@@ -111,12 +114,20 @@ export class ReaderFixture {
       { notify: (event) => this.notifications.push(event), close: async () => undefined },
       { slot: this.slot, connectors, pausedRetryMs: 500 },
     );
-    // As ReaderService does: tables paused for a too-large message stay paused across the runs.
+    // As ReaderService does: tables paused for a too-large message or an unmappable value stay paused across
+    // the runs.
     const oversized = new OversizedTables();
+    const unmappable = new UnmappableTables();
+    const logger = createLogger({
+      service: 'reader-test',
+      level: 'warn',
+      destination: { write: (line: string) => this.logs.push(JSON.parse(line)) },
+    });
     const runOnce = () =>
       runReader(
         {
           oversized,
+          unmappable,
           coreUrl: this.database.url('DATABASE_URL_CORE'),
           slot: this.slot,
           publication: this.publication,
@@ -132,7 +143,7 @@ export class ReaderFixture {
           pseudonymisationKey: 'test-pseudonymisation-key-0123456789abcdef',
           batching: { ...defaultBatchingOptions, lingerMs: 5 },
           statusIntervalMs: options.statusIntervalMs ?? 500,
-          logger: createLogger({ service: 'reader-test', level: 'silent' }),
+          logger,
           metrics,
           pausedRetryMs: 500,
           snapshotChunkRows: options.snapshotChunkRows,
@@ -209,6 +220,18 @@ export class ReaderFixture {
     if (!running) return;
     running.stop();
     await running.done;
+  }
+
+  /** Waits (bounded) until the latest run's metric `name` has `value` for `table`. */
+  async waitForMetric(name: string, table: string, value: number, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const metric = await this.metricsRegistry.getSingleMetric(name)?.get();
+      const current = metric?.values.find((sample) => sample.labels.table === table)?.value;
+      if (current === value) return;
+      if (Date.now() > deadline) throw new Error(`${name}{table="${table}"} is ${current}, not ${value}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 
   async confirmedFlushLsn(): Promise<bigint> {
