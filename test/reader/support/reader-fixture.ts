@@ -10,6 +10,7 @@ import { defineConnector } from '../../../connectors/define.ts';
 import type { ConnectorDefinition } from '../../../connectors/types.ts';
 import { createLogger } from '../../../lib/logging/index.ts';
 import type { NotifyEvent } from '../../../lib/notify/index.ts';
+import { schemaIdOf } from '../../../lib/registry/framing.ts';
 import { createSchemaRegistryClient } from '../../../lib/registry/index.ts';
 import { syncPublication } from '../../../lib/source/publication.ts';
 import { ReaderAlerts } from '../../../services/replication-reader/alerts.ts';
@@ -32,6 +33,8 @@ export interface DecodedEvent {
   key: unknown;
   /** The decoded envelope, or null for a tombstone. */
   value: Record<string, unknown> | null;
+  /** The writer schema id of the value (Confluent framing), or null for a tombstone. */
+  valueSchemaId: number | null;
 }
 
 /** A table's snapshot-end event (an `r` without a row, see schemas/README.md). */
@@ -280,6 +283,7 @@ export class ReaderFixture {
               value: message.value
                 ? ((await this.registry.decode(message.value)) as Record<string, unknown>)
                 : null,
+              valueSchemaId: message.value ? (schemaIdOf(message.value) ?? null) : null,
             });
             if (done(visible())) {
               clearTimeout(timer);
