@@ -27,6 +27,7 @@ export {
   unchangedToastValue,
 } from './markers.ts';
 export { avroType, avroTypeOptions } from './options.ts';
+export { PgTextType, PgTextValue } from './pg-text.ts';
 export {
   type AvroSchema,
   decimalSchema,

@@ -1,23 +1,33 @@
 /**
  * A faster branch choice for the unions of row fields: `[null?, value, marker...]`, where each marker is one
- * of markers.ts (unchanged TOAST, special numeric, special temporal), or `[null, logical value]`.
+ * of markers.ts (unchanged TOAST, special numeric, special temporal) or the `cdc.PgText` escape (pg-text.ts),
+ * or `[null, logical value]`.
  *
  * avsc cannot tell logical-type branches apart by the JS type of a value, so for every such union it asks
  * each logical branch whether the value is its own (`_check`), which for a decimal means converting the value
  * once to check it and again to write it. On every column of every change that was a third of all Avro
- * encoding time. Here the choice is: null → the null branch; a marker's own value → that marker; anything
- * else → the one value branch, which then writes (and validates) it as usual. Decoding, resolution and
- * `isValid` are avsc's own (the value branch's `_check` still runs for `isValid`).
+ * encoding time. Here the choice is: null → the null branch; a marker's own value (or a PgTextValue) → that
+ * branch; anything else → the one value branch, which then writes (and validates) it as usual. Decoding,
+ * resolution and `isValid` are avsc's own (the value branch's `_check` still runs for `isValid`).
  *
  * Only unions of exactly that shape take this path; every other union is built as avsc would build it.
  */
 import avro from 'avsc';
 import { MarkerType } from './markers.ts';
+import { PgTextType } from './pg-text.ts';
+
+/** A branch whose JS values are its own: a marker's values, or a PgTextValue. */
+interface Marking {
+  isMarkerValue(value: unknown): boolean;
+}
+
+const isMarking = (type: avro.Type): type is avro.Type & Marking =>
+  type instanceof MarkerType || type instanceof PgTextType;
 
 interface Layout {
   nullIndex: number;
   valueIndex: number;
-  markers: { index: number; type: MarkerType }[];
+  markers: { index: number; type: Marking }[];
 }
 
 function layoutOf(types: readonly avro.Type[]): Layout | undefined {
@@ -25,7 +35,7 @@ function layoutOf(types: readonly avro.Type[]): Layout | undefined {
   let valueIndex = -1;
   const markers: Layout['markers'] = [];
   for (const [index, type] of types.entries()) {
-    if (type instanceof MarkerType) markers.push({ index, type });
+    if (isMarking(type)) markers.push({ index, type });
     else if (type.typeName === 'null') nullIndex = index;
     else if (valueIndex === -1) valueIndex = index;
     else return undefined; // two value branches: avsc's rules decide

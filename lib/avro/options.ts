@@ -14,6 +14,7 @@ import { DecimalType, VariableScaleDecimalType } from './decimal.ts';
 import { bigintLongType } from './long.ts';
 import { unionHook } from './marked-union.ts';
 import { SpecialNumericType, SpecialTemporalType, UnchangedToastType } from './markers.ts';
+import { PgTextType } from './pg-text.ts';
 import type { AvroSchema } from './schemas.ts';
 import { logicalTypeNames } from './schemas.ts';
 import { DateType, LocalTimestampMicrosType, TimeMicrosType, TimestampMicrosType } from './temporal.ts';
@@ -30,6 +31,7 @@ const logicalTypes = {
   [logicalTypeNames.unchangedToast]: UnchangedToastType,
   [logicalTypeNames.specialNumeric]: SpecialNumericType,
   [logicalTypeNames.specialTemporal]: SpecialTemporalType,
+  [logicalTypeNames.pgText]: PgTextType,
 };
 
 const knownLogicalTypes = new Set<string>(Object.keys(logicalTypes));

@@ -17,6 +17,7 @@ export const logicalTypeNames = {
   unchangedToast: 'cdc-unchanged-toast',
   specialNumeric: 'cdc-special-numeric',
   specialTemporal: 'cdc-special-temporal',
+  pgText: 'cdc-pg-text',
 } as const;
 
 export const sharedNamedTypes = {
@@ -54,6 +55,14 @@ export const sharedNamedTypes = {
       { name: 'value', type: 'bytes' },
     ],
     logicalType: logicalTypeNames.variableScaleDecimal,
+  },
+  'cdc.PgText': {
+    type: 'record',
+    name: 'PgText',
+    namespace: 'cdc',
+    doc: "PostgreSQL's exact text form of a value the field's typed branch cannot hold",
+    fields: [{ name: 'text', type: 'string' }],
+    logicalType: logicalTypeNames.pgText,
   },
 } as const;
 

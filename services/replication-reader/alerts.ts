@@ -1,6 +1,6 @@
 /**
- * What the reader tells people (lib/notify): a table paused (the registry rejected its new schema, or its topic
- * refused a change as too large) and resumed; the stream failing run after run, and streaming again. Lives
+ * What the reader tells people (lib/notify): a table paused (the registry rejected its new schema, its topic
+ * refused a change as too large, or one of its values cannot be mapped) and resumed; the stream failing run after run, and streaming again. Lives
  * across runs (a pause and its resume happen in different runs: the resume is a replay), so it belongs to the
  * service, not to one run.
  */
@@ -18,6 +18,31 @@ export interface ReaderAlertSettings {
 }
 
 const service = 'replication-reader';
+
+const pauseTitles: Record<PauseCause, (table: string) => string> = {
+  schema: (table) => `table ${table} paused: the registry rejected its new schema`,
+  'too-large': (table) => `table ${table} paused: a change is larger than its topic accepts`,
+  unmappable: (table) => `table ${table} paused: one of its values cannot be mapped`,
+};
+
+const pauseFixes: Record<PauseCause, (retrySeconds: number) => string> = {
+  schema: (seconds) =>
+    `Accept the schema change in the registry (the reader's "table paused" log line has the exact call); ` +
+    `the reader checks every ${seconds} s and resumes the table by itself.`,
+  'too-large': (seconds) =>
+    `Raise max.message.bytes on the topic (the reader's "message too large" log line has the size), or ` +
+    `exclude the large column; the reader checks every ${seconds} s and resumes the table by itself.`,
+  unmappable: () =>
+    `The reader's "a value cannot be mapped" log line names the column and its type: exclude the column (or, ` +
+    'for a key column, declare another key) in the connector and redeploy, or upgrade the reader; the new ' +
+    'reader replays the held changes.',
+};
+
+const resumeDetails: Record<PauseCause, string> = {
+  schema: 'The registry accepted its schema; the reader replayed its held changes from the slot.',
+  'too-large': 'Its topic takes the large message now; the reader replayed its held changes from the slot.',
+  unmappable: 'The reader replayed its held changes from the slot.',
+};
 
 export class ReaderAlerts {
   private readonly paused = new Map<string, PauseCause>();
@@ -48,17 +73,8 @@ export class ReaderAlerts {
         kind: 'pause',
         service,
         key: `table:${table}`,
-        title:
-          cause === 'schema'
-            ? `table ${table} paused: the registry rejected its new schema`
-            : `table ${table} paused: a change is larger than its topic accepts`,
-        detail:
-          cause === 'schema'
-            ? `${held}Accept the schema change in the registry (the reader's "table paused" log line has ` +
-              `the exact call); the reader checks every ${retrySeconds} s and resumes the table by itself.`
-            : `${held}Raise max.message.bytes on the topic (the reader's "message too large" log line has ` +
-              `the size), or exclude the large column; the reader checks every ${retrySeconds} s and ` +
-              'resumes the table by itself.',
+        title: pauseTitles[cause](table),
+        detail: `${held}${pauseFixes[cause](retrySeconds)}`,
         fields,
       });
     } else {
@@ -69,10 +85,7 @@ export class ReaderAlerts {
         service,
         key: `table:${table}`,
         title: `table ${table} streams again`,
-        detail:
-          was === 'too-large'
-            ? 'Its topic takes the large message now; the reader replayed its held changes from the slot.'
-            : 'The registry accepted its schema; the reader replayed its held changes from the slot.',
+        detail: resumeDetails[was ?? 'schema'],
         fields,
       });
     }

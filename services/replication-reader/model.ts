@@ -37,6 +37,8 @@ export interface ColumnDefinition {
   /** For arrays: the element type's oid and pg_type.typname (e.g. 25, `text`). */
   elementTypeOid?: number;
   elementTypeName?: string;
+  /** For arrays: the element type's delimiter in the array's text form (pg_type.typdelim; `;` for box). */
+  elementDelimiter?: string;
   /** For arrays: declared dimensions (pg_attribute.attndims, at least 1). */
   arrayDimensions?: number;
   /** For enums (and arrays of enums): the labels in sort order. */

@@ -32,6 +32,7 @@ import {
 } from './pipeline/oversized-tables.ts';
 import { confirmProgress, type StreamContext, streamChanges } from './pipeline/stream.ts';
 import { tableEventKeys } from './pipeline/table-event-keys.ts';
+import type { UnmappableTables } from './pipeline/unmappable-tables.ts';
 import { type BatchingOptions, BatchingProducer } from './producer/batching-producer.ts';
 import type { ConnectedSender } from './producer/create-sender.ts';
 import { KafkaSender } from './producer/kafka-sender.ts';
@@ -60,6 +61,11 @@ export interface ReaderRunOptions {
    * the message again). Without it such a message fails the run, as any send that failed for good.
    */
   oversized?: OversizedTables;
+  /**
+   * Tables paused for a value the mapping cannot map, kept across runs by the caller (a replay would meet the
+   * value again). Without it such a table is paused for the run only.
+   */
+  unmappable?: UnmappableTables;
   /** Rows per chunk of an incremental snapshot (default 2,048). */
   snapshotChunkRows?: number;
   logger: Logger;
@@ -256,7 +262,12 @@ export async function runReader(
     metrics.durableLsn.set(Number(startLsn));
     options.onStreaming?.(startLsn);
 
-    const tables = new CapturedTables(options.connectors, prepareContext, options.oversized);
+    const tables = new CapturedTables(
+      options.connectors,
+      prepareContext,
+      options.oversized,
+      options.unmappable,
+    );
     const snapshots = new IncrementalSnapshots({
       url: options.coreUrl,
       slot: options.slot,

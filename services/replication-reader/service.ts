@@ -9,6 +9,7 @@ import { reportError } from '../../lib/runtime/index.ts';
 import { acquireLease } from '../../lib/source/lease.ts';
 import { ReaderAlerts } from './alerts.ts';
 import { OversizedTables } from './pipeline/oversized-tables.ts';
+import { UnmappableTables } from './pipeline/unmappable-tables.ts';
 import { type ReaderRunOptions, runReader } from './reader.ts';
 
 /** What one run needs (reader.ts), plus the restart budget; readiness is reported by the service itself. */
@@ -35,6 +36,8 @@ export class ReaderService {
   private readonly alerts: ReaderAlerts;
   /** Outlives the runs: a replay would meet the too-large message again (pipeline/oversized-tables.ts). */
   private readonly oversized = new OversizedTables();
+  /** Outlives the runs too: only a deploy changes how a value maps (pipeline/unmappable-tables.ts). */
+  private readonly unmappable = new UnmappableTables();
 
   constructor(private readonly options: ReaderServiceOptions) {
     this.alerts = new ReaderAlerts(options.notifier ?? noopNotifier, options);
@@ -74,6 +77,7 @@ export class ReaderService {
               ...this.options,
               oversized: this.oversized,
               confirmLease: () => lease.confirm(),
+              unmappable: this.unmappable,
               onTablePaused: (table, paused, cause) => this.alerts.tablePaused(table, paused, cause),
               onStreaming: () => {
                 this.alerts.streaming();

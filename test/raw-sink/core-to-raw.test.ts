@@ -1,5 +1,6 @@
 /**
- * Core → reader → Kafka → sink decoding and apply → analytics_raw, with every supported type: after inserts,
+ * Core → reader → Kafka → sink decoding and apply → analytics_raw, with every supported type (and values sent
+ * as exact text: 2-dimensional arrays, array bounds, year 294250): after inserts,
  * an update that leaves the large text untouched (unchanged TOAST), a delete, and a replay of the whole topic,
  * the raw table equals the core table value for value (compared in PostgreSQL's text form), deleted rows are
  * kept soft-deleted, and the replay changes nothing.
@@ -104,8 +105,8 @@ describe('core to raw, every type', () => {
     await reader.owner.query('UPDATE every_type SET c_int4 = 7 WHERE id = 1');
     await reader.owner.query('DELETE FROM every_type WHERE id = 3');
     const topic = reader.topic('every_type');
-    // The empty table's snapshot end (one per partition), 4 inserts, 1 update, 1 delete and its tombstone.
-    const messages = await rawMessages(topic, 10);
+    // The empty table's snapshot end (one per partition), 5 inserts, 1 update, 1 delete and its tombstone.
+    const messages = await rawMessages(topic, 11);
 
     const id = schemaIdOf(messages.find((message) => message.value)?.value as Buffer) as number;
     const columns = rawColumnsOf(rowRecordOf(await registry.schemaById(id)), 'every_type');
@@ -147,7 +148,7 @@ describe('core to raw, every type', () => {
     try {
       const source = await textRows(core, 'every_type', names);
       const landed = await textRows(raw, 'analytics_raw.every_type', names, 'WHERE NOT _deleted');
-      expect(landed.length).toBe(3);
+      expect(landed.length).toBe(4);
       for (const [index, row] of source.entries()) {
         for (const [column, value] of row.entries()) {
           expect(landed[index]?.[column], `${names[column]} of row ${row[0]}`).toBe(value);

@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decimalSchema, sharedNamedTypes, unchangedToastValue } from '../../lib/avro/index.ts';
+import { decimalSchema, PgTextValue, sharedNamedTypes, unchangedToastValue } from '../../lib/avro/index.ts';
 import { formatSqlType, parseSqlType, type SqlType } from '../../lib/postgres/index.ts';
 import { unchanged, writerFor } from '../../services/raw-sink/values/pg-text.ts';
 import { requireEnv } from '../support/names.ts';
@@ -136,6 +136,27 @@ const cases: { name: string; schema: unknown; value: unknown; sqlType: string; e
     sqlType: 'integer[]',
     expected: '{{1,2},{3,NULL}}',
   },
+  {
+    name: 'exact text of a 2-dimensional array in an int[] field',
+    schema: [{ type: 'array', items: ['null', 'int'] }, sharedNamedTypes['cdc.PgText']],
+    value: new PgTextValue('{{1,2},{3,4}}'),
+    sqlType: 'integer[]',
+    expected: '{{1,2},{3,4}}',
+  },
+  {
+    name: 'exact text of an array with a lower bound of 0',
+    schema: [{ type: 'array', items: ['null', 'string'] }, sharedNamedTypes['cdc.PgText']],
+    value: new PgTextValue('[0:1]={"a,b",NULL}'),
+    sqlType: 'text[]',
+    expected: '[0:1]={"a,b",NULL}',
+  },
+  {
+    name: 'exact text of a timestamptz in year 294250',
+    schema: [timestamp, sharedNamedTypes['cdc.SpecialTemporal'], sharedNamedTypes['cdc.PgText']],
+    value: new PgTextValue('294250-06-01 10:00:00.5+00'),
+    sqlType: 'timestamptz',
+    expected: '294250-06-01 10:00:00.5+00',
+  },
 ];
 
 describe('Avro values as PostgreSQL text', () => {
@@ -163,6 +184,18 @@ describe('Avro values as PostgreSQL text', () => {
     expect(write(null)).toBeNull();
     expect(write(unchangedToastValue)).toBe(unchanged);
     expect(write('UNCHANGED_TOAST')).toBe('UNCHANGED_TOAST');
+  });
+
+  it('writes exact text as is; the typed branch still writes typed values', () => {
+    const write = writerFor([
+      'null',
+      { type: 'array', items: ['null', 'int'] },
+      sharedNamedTypes['cdc.PgText'],
+      sharedNamedTypes['cdc.UnchangedToast'],
+    ] as never);
+    expect(write(new PgTextValue('[0:1]={7,8}'))).toBe('[0:1]={7,8}');
+    expect(write([7, 8])).toBe('{"7","8"}');
+    expect(write(unchangedToastValue)).toBe(unchanged);
   });
 
   it('names the expected type, never the value, when a value does not fit', () => {

@@ -36,6 +36,24 @@ describe('ReaderAlerts', () => {
     expect(notifier.events[0]?.detail).toContain('every 10 s');
   });
 
+  it('says why a table paused and what to do, for each cause, within the message size', () => {
+    const notifier = recording();
+    const alerts = new ReaderAlerts(notifier, { slot: 'cdc_reader', connectors: catalogue });
+    alerts.tablePaused('partners', true, 'schema');
+    alerts.tablePaused('missions', true, 'too-large');
+    alerts.tablePaused('widgets', true, 'unmappable');
+    expect(notifier.events.map((event) => event.title)).toEqual([
+      'table partners paused: the registry rejected its new schema',
+      'table missions paused: a change is larger than its topic accepts',
+      'table widgets paused: one of its values cannot be mapped',
+    ]);
+    const unmappable = notifier.events[2]?.detail ?? '';
+    expect(unmappable).toContain('exclude the column');
+    expect(unmappable).toContain('upgrade the reader');
+    expect(unmappable).not.toContain('checks every');
+    for (const event of notifier.events) expect(event.detail?.length).toBeLessThanOrEqual(500);
+  });
+
   it('tells of failing runs from the threshold on, and of the stream coming back', () => {
     const notifier = recording();
     const alerts = new ReaderAlerts(notifier, {

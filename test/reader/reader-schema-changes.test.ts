@@ -70,7 +70,7 @@ describe('schema changes while streaming', () => {
       await fixture.read(fixture.topic('tags'), (all) => creates(all).some((row) => row.id === 1n)),
     );
     expect(tags.map((row) => row.id)).toContain(1n);
-    await waitForMetric('cdc_reader_table_paused', 'notes', 1);
+    await fixture.waitForMetric('cdc_reader_table_paused', 'notes', 1);
     expect(fixture.notifications).toMatchObject([
       { kind: 'pause', key: 'table:notes', fields: { table: 'notes', topic } },
     ]);
@@ -95,7 +95,7 @@ describe('schema changes while streaming', () => {
     const rows = creates(await fixture.read(topic, (all) => creates(all).some((row) => row.id === 4n)));
     expect(rows.find((row) => row.id === 4n)).toMatchObject({ id: 4n, priority: 'urgent' });
     expect(fixture.replays).toBeGreaterThan(replaysBefore);
-    await waitForMetric('cdc_reader_table_paused', 'notes', 0);
+    await fixture.waitForMetric('cdc_reader_table_paused', 'notes', 0);
     expect(fixture.notifications.map((event) => [event.kind, event.key])).toEqual([
       ['pause', 'table:notes'],
       ['resume', 'table:notes'],
@@ -107,14 +107,3 @@ describe('schema changes while streaming', () => {
     expect(await confirmedPast()).toBe(true);
   });
 });
-
-async function waitForMetric(name: string, table: string, value: number): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const metric = await fixture.metricsRegistry.getSingleMetric(name)?.get();
-    const current = metric?.values.find((sample) => sample.labels.table === table)?.value;
-    if (current === value) return;
-    if (Date.now() > deadline) throw new Error(`${name}{table="${table}"} is ${current}, not ${value}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}

@@ -1,6 +1,7 @@
 /**
  * A core table with every supported PostgreSQL type, and rows with the extremes (shared by the reader's
- * round-trip test and the sink's core-to-raw test). The first insert takes the large text as $1.
+ * round-trip test and the sink's core-to-raw test). The first insert takes the large text as $1. Row 5 holds
+ * values their typed branch cannot hold (sent as exact text): arrays of another shape, year 294250.
  */
 export const bigText = `zoë 😀 中文 ${'é'.repeat(512 * 1024)}`; // over 1 MB in UTF-8
 
@@ -44,4 +45,8 @@ export const inserts = `
   INSERT INTO every_type (id, c_int8, c_float4, c_float8, c_numeric, c_numeric_free, c_date, c_timestamp,
     c_timestamptz)
   VALUES (-9223372036854775808, -9223372036854775808, 'Infinity', 'NaN', '-0.0000000001', 'Infinity',
-    'infinity', 'infinity', '-infinity');`;
+    'infinity', 'infinity', '-infinity');
+  INSERT INTO every_type (id, c_timestamp, c_timestamptz, c_int_array, c_text_array, c_grid, c_numeric_array,
+    c_ts_array)
+  VALUES (5, '294250-01-01 00:00:00', '294276-12-31 23:59:59.999999+00', '{{1,2},{3,4}}', '[0:1]={a,"b,c"}',
+    '{1,2}', '[0:0]={1.50}', '{"294250-01-01 00:00:00+00"}');`;

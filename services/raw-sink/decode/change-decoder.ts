@@ -5,16 +5,18 @@
  * values/pg-text.ts), so each field keeps a writer per raw column type it met.
  * A column the writer schema does not have is written NULL: either it did not exist yet when the change was
  * made (an older schema), or it was dropped at the source (raw keeps the column, new versions fill it with
- * NULL). Tombstones carry nothing the delete event before them did not, so they are skipped.
+ * NULL). A tombstone is decoded as the delete it follows: its headers carry that delete's source position
+ * (lib/kafka/change-headers.ts), so it still deletes the row once compaction removed the delete event.
  *
  * A connector's `transform` sees the row as a record of raw column names to decoded values (an unchanged TOAST
- * value is `unchangedToastValue`: pass it through) and returns the record to land, or null to skip the change.
- * A tombstone's row has the key columns only. Its result is validated before anything reaches the database: it must be an object of known raw columns,
+ * value is `unchangedToastValue`, a value its Avro type cannot hold a `PgTextValue`: pass them through) and
+ * returns the record to land, or null to skip the change. A tombstone's row has the key columns only.
+ * Its result is validated before anything reaches the database: it must be an object of known raw columns,
  * with the conflict columns set, and every value must have its column's type. A throwing transform is
  * TRANSFORM_FAILED and an invalid result VALIDATION_FAILED: both dead-letter that message only.
  */
 
-import { unchangedToastValue } from '../../../lib/avro/index.ts';
+import { PgTextValue, unchangedToastValue } from '../../../lib/avro/index.ts';
 import { PipelineError } from '../../../lib/errors/index.ts';
 import { positionOfTombstone } from '../../../lib/kafka/change-headers.ts';
 import { parseSqlType } from '../../../lib/postgres/index.ts';
@@ -404,6 +406,7 @@ function hasUnchanged(values: RowChange['values']): boolean {
 function genericText(value: unknown): PgText {
   if (value === null || value === undefined) return null;
   if (value === unchangedToastValue) return unchanged;
+  if (value instanceof PgTextValue) return value.text;
   switch (typeof value) {
     case 'string':
       return value;

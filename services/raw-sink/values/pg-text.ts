@@ -6,7 +6,9 @@
  * - date, time, timestamp(tz): PostgreSQL's own ISO formats with microseconds (BC dates too); ±infinity as is;
  * - double/real: the shortest round-trip form, NaN, ±Infinity and -0 kept;
  * - bytea: `\x` hex; arrays: array literals with every element quoted (NULL unquoted), nested for dimensions.
- * An unchanged TOAST value becomes `unchanged` (the sink keeps what it has); null stays null.
+ * An unchanged TOAST value becomes `unchanged` (the sink keeps what it has); null stays null. A `cdc.PgText`
+ * value (PostgreSQL's exact text of a value the typed branch cannot hold: a 2-dimensional array in an `int[]`,
+ * a timestamp after Avro's range) is written as its text, as is: the raw column's type parses it.
  *
  * The raw column may be wider than the writer's type (an older schema replayed, a narrowing at the source; see
  * schema/widening.ts). Two widenings change what the text means, so the writer for that raw type (`into`)
@@ -20,6 +22,7 @@ import {
   formatTimestampMicros,
   logicalTypeNames,
   microsPerDay,
+  PgTextValue,
   unchangedToastValue,
 } from '../../../lib/avro/index.ts';
 import { PipelineError } from '../../../lib/errors/index.ts';
@@ -187,7 +190,10 @@ export function collectNamed(schema: Schema, named: Map<string, Schema>, namespa
   for (const field of schema.fields ?? []) collectNamed(field.type, named, schema.namespace ?? namespace);
 }
 
-/** The branches that hold values: not null, not the markers (unchanged TOAST, special numeric or temporal). */
+/**
+ * The branches that hold values: not null, not the markers (unchanged TOAST, special numeric or temporal), not
+ * the exact-text escape (PgText).
+ */
 function valueBranchesOf(branches: readonly Schema[], named: Map<string, Schema>): Schema[] {
   return branches.filter((branch) => {
     const resolved = typeof branch === 'string' ? (named.get(branch) ?? branch) : branch;
@@ -197,7 +203,8 @@ function valueBranchesOf(branches: readonly Schema[], named: Map<string, Schema>
     return (
       logical !== logicalTypeNames.unchangedToast &&
       logical !== logicalTypeNames.specialNumeric &&
-      logical !== logicalTypeNames.specialTemporal
+      logical !== logicalTypeNames.specialTemporal &&
+      logical !== logicalTypeNames.pgText
     );
   });
 }
@@ -219,6 +226,7 @@ export function writerFor(schema: Schema, named = new Map<string, Schema>(), int
   return (value) => {
     if (value === null || value === undefined) return null;
     if (value === unchangedToastValue) return unchanged;
+    if (value instanceof PgTextValue) return value.text;
     if (typeof value === 'string' && specials.has(value) && typeof valueBranches[0] !== 'string')
       return value;
     return write(value);

@@ -7,3 +7,10 @@ export {
   publishedColumns,
 } from './load-table.ts';
 export type { Queryable } from './queries.ts';
+export {
+  describeRelationColumns,
+  droppedTypeName,
+  type RelationColumnType,
+  relationColumn,
+  type TypeFacts,
+} from './relation-columns.ts';

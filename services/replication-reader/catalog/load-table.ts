@@ -17,8 +17,12 @@ import {
   resolveTypes,
 } from './queries.ts';
 
-/** A column as the catalog sees it: the model's definition plus the declared array dimensions (attndims). */
-export type CatalogColumn = ColumnDefinition & { arrayDimensions: number };
+/**
+ * A column as the catalog sees it: the model's definition plus the declared array dimensions (attndims) and the
+ * column's own type modifier (atttypmod, what pgoutput's relation message carries; `typeModifier` is the
+ * domain's when the column has none).
+ */
+export type CatalogColumn = ColumnDefinition & { arrayDimensions: number; columnTypeModifier: number };
 
 /** A TableDefinition (assignable to it) whose columns carry their declared array dimensions. */
 export type CatalogTable = Omit<TableDefinition, 'columns'> & { columns: readonly CatalogColumn[] };
@@ -55,10 +59,11 @@ function internal(label: string, what: string): PipelineError {
   return new PipelineError('INTERNAL', `table ${label}: the catalog did not describe ${what}`);
 }
 
-function buildColumn(
+/** A column from its attribute and its resolved types (relation-columns.ts builds one from a relation message). */
+export function buildColumn(
   attribute: AttributeRow,
-  types: Map<number, ResolvedType>,
-  labels: Map<number, string[]>,
+  types: ReadonlyMap<number, ResolvedType>,
+  labels: ReadonlyMap<number, string[]>,
   label: string,
 ): Omit<CatalogColumn, 'isKey'> {
   const type = types.get(attribute.typeOid);
@@ -79,8 +84,13 @@ function buildColumn(
     typeName: type.baseName,
     formattedType: attribute.formattedType,
     typeModifier,
+    columnTypeModifier: attribute.typeModifier,
     kind,
-    ...(element && { elementTypeOid: element.baseOid, elementTypeName: element.baseName }),
+    ...(element && {
+      elementTypeOid: element.baseOid,
+      elementTypeName: element.baseName,
+      elementDelimiter: element.delimiter,
+    }),
     ...(labels.has(enumOid) && { enumLabels: labels.get(enumOid) }),
     nullable: !attribute.notNull,
     // Variable-length and not stored PLAIN: PostgreSQL may move the value out of line, and an UPDATE that
@@ -88,6 +98,22 @@ function buildColumn(
     toastable: type.baseLength === -1 && attribute.storage !== 'p',
     arrayDimensions: Math.max(1, attribute.dimensions),
   };
+}
+
+/** Columns' types resolved (domains to their base, arrays to their element) and their enum labels. */
+export async function resolveColumnTypes(
+  client: Queryable,
+  typeOids: readonly number[],
+): Promise<{ types: Map<number, ResolvedType>; labels: Map<number, string[]> }> {
+  const types = await resolveTypes(client, [...new Set(typeOids)]);
+  const elementOids = [...types.values()].flatMap((type) =>
+    type.elementOid === undefined ? [] : [type.elementOid],
+  );
+  for (const [oid, type] of await resolveTypes(client, [...new Set(elementOids)])) types.set(oid, type);
+  const enumOids = [...types.values()]
+    .filter((type) => type.baseTypeType === 'e')
+    .map((type) => type.baseOid);
+  return { types, labels: await enumLabels(client, [...new Set(enumOids)]) };
 }
 
 export async function loadTableDefinition(
@@ -110,15 +136,10 @@ export async function loadTableDefinition(
   const published = options.columns ? new Set([...options.columns, ...keyColumns]) : names;
   const selected = attributes.filter((attribute) => published.has(attribute.name));
 
-  const types = await resolveTypes(client, [...new Set(selected.map((attribute) => attribute.typeOid))]);
-  const elementOids = [...types.values()].flatMap((type) =>
-    type.elementOid === undefined ? [] : [type.elementOid],
+  const { types, labels } = await resolveColumnTypes(
+    client,
+    selected.map((attribute) => attribute.typeOid),
   );
-  for (const [oid, type] of await resolveTypes(client, [...new Set(elementOids)])) types.set(oid, type);
-  const enumOids = [...types.values()]
-    .filter((type) => type.baseTypeType === 'e')
-    .map((type) => type.baseOid);
-  const labels = await enumLabels(client, [...new Set(enumOids)]);
 
   const keys = new Set(keyColumns);
   return {

@@ -76,6 +76,10 @@ export interface ResolvedType {
   domainModifier: number | undefined;
   /** For true arrays (not int2vector/oidvector, whose text form is space-separated): the element type. */
   elementOid: number | undefined;
+  /** pg_type.typstorage of the base: a column's storage unless ALTER COLUMN ... SET STORAGE changed it. */
+  storage: string;
+  /** pg_type.typdelim of the base: what separates it from its neighbours in an array's text form. */
+  delimiter: string;
 }
 
 /** Resolves types to their base through any chain of domains, in one round trip. */
@@ -101,7 +105,8 @@ export async function resolveTypes(
               ORDER BY d.depth DESC LIMIT 1)::text AS domain_typmod,
             CASE WHEN b.typsubscript = 'pg_catalog.array_subscript_handler'::regproc
                   AND b.typname NOT IN ('int2vector', 'oidvector')
-                 THEN b.typelem::int8::text END AS element_oid
+                 THEN b.typelem::int8::text END AS element_oid,
+            b.typstorage::text AS storage, b.typdelim::text AS delimiter
        FROM chain JOIN pg_catalog.pg_type b ON b.oid = chain.oid
       ORDER BY chain.start_oid, chain.depth DESC`,
     [oids.map(String)],
@@ -117,9 +122,26 @@ export async function resolveTypes(
         isDomain: flag(row.is_domain),
         domainModifier: row.domain_typmod == null ? undefined : Number(row.domain_typmod),
         elementOid: row.element_oid == null ? undefined : Number(row.element_oid),
+        storage: String(row.storage),
+        delimiter: String(row.delimiter),
       },
     ]),
   );
+}
+
+/** `format_type(oid, typmod)` of each pair, in order (`integer[]`, `numeric(12,2)`; `???` for a missing type). */
+export async function formatTypes(
+  client: Queryable,
+  types: readonly { typeOid: number; typeModifier: number }[],
+): Promise<string[]> {
+  if (types.length === 0) return [];
+  const result = await client.query<Row>(
+    `SELECT pg_catalog.format_type(t.oid, t.typmod) AS formatted
+       FROM unnest($1::oid[], $2::int4[]) WITH ORDINALITY AS t(oid, typmod, position)
+      ORDER BY t.position`,
+    [types.map((type) => String(type.typeOid)), types.map((type) => String(type.typeModifier))],
+  );
+  return result.rows.map((row) => String(row.formatted));
 }
 
 /** Labels of enum types in their sort order (pg_enum.enumsortorder, which ALTER TYPE ... ADD VALUE keeps). */

@@ -7,8 +7,9 @@
  *   is the string.
  * - Multi-dimensional arrays become nested JS arrays; `{}` is an empty array (PostgreSQL's empty array has no
  *   dimensions at all).
- * - A `[lower:upper]=` prefix (lower bound other than 1) is validated and dropped: Avro arrays have no lower
- *   bound, and downstream consumers index from the start anyway.
+ * - A `[lower:upper]=` prefix (array_out writes one when a lower bound is not 1) is checked against the
+ *   elements; `lowerBounds` reads it. Avro arrays have no lower bound, so the mapping sends such a value as
+ *   its exact text instead (column-types.ts).
  * - Whitespace around unquoted elements is ignored, as array_in does; backslash escapes any character.
  */
 import { MappingProblem } from './problem.ts';
@@ -16,16 +17,53 @@ import { MappingProblem } from './problem.ts';
 export type ArrayElement = string | null | ArrayText;
 export type ArrayText = ArrayElement[];
 
-const dimensionPrefix = /^(\[-?\d+:-?\d+\])+=/;
+const dimensionPrefix = /^(?:\[-?\d+:-?\d+\])+=/;
+const dimensionBounds = /\[(-?\d+):(-?\d+)\]/g;
+
+interface Bounds {
+  lower: number;
+  upper: number;
+}
+
+function declaredBounds(text: string): Bounds[] | undefined {
+  const prefix = dimensionPrefix.exec(text);
+  if (!prefix) return undefined;
+  return [...prefix[0].matchAll(dimensionBounds)].map(([, lower, upper]) => ({
+    lower: Number(lower),
+    upper: Number(upper),
+  }));
+}
+
+/** The lower bound of each dimension when the text declares them (`[0:1]={7,8}` → [0]); undefined: all 1. */
+export function lowerBounds(text: string): number[] | undefined {
+  return declaredBounds(text)?.map((bounds) => bounds.lower);
+}
 
 export function parseArrayText(text: string, delimiter = ','): ArrayText {
-  const prefix = dimensionPrefix.exec(text);
-  const parser = new Parser(text, delimiter, prefix ? prefix[0].length : 0);
+  const bounds = declaredBounds(text);
+  const prefixLength = bounds ? (dimensionPrefix.exec(text) as RegExpExecArray)[0].length : 0;
+  const parser = new Parser(text, delimiter, prefixLength);
   parser.skipSpace();
   const value = parser.parseArray();
   parser.skipSpace();
   if (!parser.atEnd()) parser.fail('unexpected characters after the array');
+  if (bounds) checkBounds(value, bounds);
   return value;
+}
+
+/** The declared bounds must describe the elements: one pair per dimension, each as long as its sub-arrays. */
+function checkBounds(value: ArrayText, bounds: readonly Bounds[]): void {
+  if (arrayDimensions(value) !== bounds.length) {
+    throw new MappingProblem('malformed array: its bounds do not match its dimensions');
+  }
+  let level: ArrayElement = value;
+  for (const { lower, upper } of bounds) {
+    const elements = level as ArrayText;
+    if (upper - lower + 1 !== elements.length) {
+      throw new MappingProblem('malformed array: its bounds do not match its length');
+    }
+    level = elements[0] ?? null;
+  }
 }
 
 /** Number of dimensions of a parsed array (0 for `{}`); throws when sub-arrays disagree. */

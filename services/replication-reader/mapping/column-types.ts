@@ -2,7 +2,11 @@
  * PostgreSQL type → Avro type and text parser, one entry per type (see README.md for the table and the
  * reasons). A mapping yields the *branches* of a present value: usually one, plus an enum branch where the
  * Avro type cannot hold a PostgreSQL special (numeric NaN/±Infinity, date/timestamp ±infinity). Callers wrap
- * them: nullable and "unchanged TOAST" branches for row fields, `array` for array columns.
+ * them: nullable, "exact text" and "unchanged TOAST" branches for row fields, `array` for array columns.
+ *
+ * Where PostgreSQL accepts values the typed branches cannot hold (arrays of another shape than declared,
+ * timestamps after Avro's range), the parser throws `Unrepresentable` and the row field carries the value
+ * through its `cdc.PgText` branch instead (row-mapper.ts, row-schemas.ts).
  */
 import {
   type AvroSchema,
@@ -11,8 +15,8 @@ import {
   type NamedTypes,
 } from '../../../lib/avro/index.ts';
 import type { ColumnDefinition } from '../model.ts';
-import { type ArrayText, arrayDimensions, parseArrayText } from './array-text.ts';
-import { MappingProblem } from './problem.ts';
+import { type ArrayText, arrayDimensions, lowerBounds, parseArrayText } from './array-text.ts';
+import { Unrepresentable } from './problem.ts';
 import {
   parseBoolean,
   parseBytea,
@@ -30,19 +34,24 @@ import {
 export interface ValueMapping {
   /** Avro branches of a present value; shared named types come from `named` (defined once per document). */
   branches(named: NamedTypes): AvroSchema[];
+  /** Throws a MappingProblem for a text it cannot read, `Unrepresentable` for a valid value it cannot hold. */
   fromText(text: string): unknown;
+  /** Whether `fromText` may throw `Unrepresentable`: row fields of this mapping get the `cdc.PgText` branch. */
+  exactText: boolean;
 }
 
 const simple = (schema: AvroSchema, fromText: (text: string) => unknown): ValueMapping => ({
   branches: () => [schema],
   fromText,
+  exactText: false,
 });
 
 const withSpecial = (
   schema: AvroSchema,
   special: 'cdc.SpecialNumeric' | 'cdc.SpecialTemporal',
   fromText: (text: string) => unknown,
-): ValueMapping => ({ branches: (named) => [schema, named.use(special)], fromText });
+  exactText = false,
+): ValueMapping => ({ branches: (named) => [schema, named.use(special)], fromText, exactText });
 
 const identity = (text: string) => text;
 const asString = simple('string', identity);
@@ -67,6 +76,7 @@ function numericMapping(typmod: number): ValueMapping {
   return {
     branches: (named) => [named.use('cdc.VariableScaleDecimal'), named.use('cdc.SpecialNumeric')],
     fromText: parseVariableNumeric,
+    exactText: false,
   };
 }
 
@@ -98,15 +108,20 @@ function baseMapping(typeName: string, typmod: number): ValueMapping {
       return withSpecial(logical('int', logicalTypeNames.date), 'cdc.SpecialTemporal', parseDate);
     case 'time':
       return simple(logical('long', logicalTypeNames.timeMicros), parseTime);
+    // Years 294247 to 294276 are valid timestamps beyond 64-bit microseconds: exact text (scalar-text.ts).
     case 'timestamp':
       return withSpecial(
         logical('long', logicalTypeNames.localTimestampMicros),
         'cdc.SpecialTemporal',
         (text) => parseTimestamp(text, false),
+        true,
       );
     case 'timestamptz':
-      return withSpecial(logical('long', logicalTypeNames.timestampMicros), 'cdc.SpecialTemporal', (text) =>
-        parseTimestamp(text, true),
+      return withSpecial(
+        logical('long', logicalTypeNames.timestampMicros),
+        'cdc.SpecialTemporal',
+        (text) => parseTimestamp(text, true),
+        true,
       );
     default:
       // text, varchar, bpchar, char, name, citext, json, jsonb (as PostgreSQL prints it), xml, money (its
@@ -115,9 +130,6 @@ function baseMapping(typeName: string, typmod: number): ValueMapping {
       return asString;
   }
 }
-
-/** box is the one built-in type whose array delimiter is ';' (its text form contains commas). */
-const arrayDelimiter = (elementTypeName: string) => (elementTypeName === 'box' ? ';' : ',');
 
 function nestedItems(element: ValueMapping, depth: number, named: NamedTypes): AvroSchema {
   const items: AvroSchema =
@@ -135,35 +147,57 @@ function mapLeaves(value: ArrayText, element: ValueMapping): unknown[] {
 
 /**
  * Arrays keep their declared number of dimensions (pg_attribute.attndims, at least 1) as nested Avro arrays;
- * an empty array fits any. PostgreSQL does not enforce the declared dimensions, so a value with another
- * shape is a MappingProblem rather than a silently reshaped array.
+ * an empty array fits any. PostgreSQL enforces neither the dimensions nor lower bounds of 1: a value of
+ * another shape (`{{1,2},{3,4}}` in an `int[]`, `[0:1]={7,8}`), or with an element its typed branch cannot
+ * hold, is `Unrepresentable` and travels whole as its exact text, never reshaped.
  */
-function arrayMapping(element: ValueMapping, elementTypeName: string, dimensions: number): ValueMapping {
+function arrayMapping(element: ValueMapping, delimiter: string, dimensions: number): ValueMapping {
   return {
     branches: (named) => [nestedItems(element, dimensions, named)],
     fromText: (text) => {
-      const parsed = parseArrayText(text, arrayDelimiter(elementTypeName));
+      const parsed = parseArrayText(text, delimiter);
       const actual = arrayDimensions(parsed);
       if (actual !== 0 && actual !== dimensions) {
-        throw new MappingProblem(`a ${actual}-dimensional array in a column mapped with ${dimensions}`);
+        throw new Unrepresentable(`a ${actual}-dimensional array in a column mapped with ${dimensions}`);
+      }
+      if (lowerBounds(text)?.some((lower) => lower !== 1)) {
+        throw new Unrepresentable('an array whose lower bound is not 1');
       }
       return mapLeaves(parsed, element);
     },
+    exactText: true,
   };
 }
+
+/** Types PostgreSQL creates itself (below FirstNormalObjectId) exist in every database under their name. */
+export const firstUserOid = 16384;
 
 /** Declared array dimensions, when the catalog knows them (see catalog/README.md). */
 export type ColumnWithDimensions = ColumnDefinition & { arrayDimensions?: number };
 
+/** An array's elements: a user type named like a built-in one (a composite called `date`) is its text form. */
+function elementMapping(column: ColumnWithDimensions, elementTypeName: string): ValueMapping {
+  if (column.enumLabels) return asString;
+  if ((column.elementTypeOid ?? 0) >= firstUserOid) return asString;
+  return baseMapping(elementTypeName, column.typeModifier);
+}
+
 export function columnMapping(column: ColumnWithDimensions): ValueMapping {
   if (column.elementTypeName !== undefined) {
-    const element = column.enumLabels ? asString : baseMapping(column.elementTypeName, column.typeModifier);
-    return arrayMapping(element, column.elementTypeName, Math.max(1, column.arrayDimensions ?? 1));
+    // The element type's own delimiter (pg_type.typdelim: `;` for box, `:` for PostGIS geometry); without one
+    // from the catalog (tests), box's is known.
+    const delimiter = column.elementDelimiter ?? (column.elementTypeName === 'box' ? ';' : ',');
+    return arrayMapping(
+      elementMapping(column, column.elementTypeName),
+      delimiter,
+      Math.max(1, column.arrayDimensions ?? 1),
+    );
   }
   // Enums are strings: adding a label then needs no schema change (an Avro enum would). Composites and
   // ranges are their text form whatever their name (a user type may be called `date`).
   if (column.kind !== 'base' && column.kind !== 'domain') return asString;
   if (column.enumLabels) return asString;
+  if (column.kind === 'base' && column.typeOid >= firstUserOid) return asString;
   // Domains arrive with their base type's name (see the catalog), so they map as the base type.
   return baseMapping(column.typeName, column.typeModifier);
 }

@@ -1,13 +1,17 @@
 /**
  * TextRow (pgoutput's text values) → Avro-ready JS objects for the schemas of row-schemas.ts. Errors name the
  * table, the column and the problem, never the value: row data must not reach logs or error trackers.
+ *
+ * A valid value the typed branches cannot hold (`Unrepresentable`) becomes a `PgTextValue` of its exact text in
+ * a row field; in a key field (which has no such branch, see README.md) it is a DECODE_FAILED error, which
+ * pauses the table (pipeline/captured-tables.ts).
  */
 import type { ConnectorDefinition } from '../../../connectors/types.ts';
-import { unchangedToastValue } from '../../../lib/avro/index.ts';
+import { PgTextValue, unchangedToastValue } from '../../../lib/avro/index.ts';
 import { PipelineError } from '../../../lib/errors/index.ts';
 import { type TableDefinition, type TextRow, type TextValue, unchangedToast } from '../model.ts';
 import { type ColumnPlan, planTable } from './plan.ts';
-import { MappingProblem } from './problem.ts';
+import { MappingProblem, Unrepresentable } from './problem.ts';
 import { type PseudonymisationKey, pseudonymise } from './pseudonymise.ts';
 
 export type AvroRecord = Record<string, unknown>;
@@ -49,11 +53,16 @@ export function createRowMapper(
     );
   }
 
-  const present = (plan: ColumnPlan, text: string): unknown => {
+  const present = (plan: ColumnPlan, text: string, inKey: boolean): unknown => {
     if (plan.pseudonymised) return pseudonymise(text, key as PseudonymisationKey);
     try {
       return plan.mapping.fromText(text);
     } catch (error) {
+      if (error instanceof Unrepresentable) {
+        if (!inKey && plan.mapping.exactText) return new PgTextValue(text);
+        const where = inKey ? ' (a key field has no exact-text branch)' : '';
+        throw failure(label, plan, `${error.message}${where}`, error);
+      }
       // A MappingProblem's message is value-free by construction; anything else might quote the value.
       if (error instanceof MappingProblem) throw failure(label, plan, error.message, error);
       throw failure(label, plan, `unexpected ${error instanceof Error ? error.name : 'error'} while mapping`);
@@ -73,7 +82,7 @@ export function createRowMapper(
       if (inKey) throw failure(label, plan, 'NULL in a key column');
       return null;
     }
-    return present(plan, text);
+    return present(plan, text, inKey);
   };
 
   // Plain loops: this runs for every column of every change, and entry arrays are garbage to collect.

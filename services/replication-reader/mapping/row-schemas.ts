@@ -1,11 +1,14 @@
 /**
  * The Avro schemas of a table's Kafka key and row, named `<namespace>.Key` and `<namespace>.Value` where the
  * namespace is the topic name (as Debezium names them). Row fields are all nullable with a null default
- * (see README.md, "Nullability"); toastable columns get the `cdc.UnchangedToast` branch.
+ * (see README.md, "Nullability"); arrays and timestamps get the `cdc.PgText` branch (values PostgreSQL accepts
+ * that their typed branch cannot hold, as exact text), toastable columns the `cdc.UnchangedToast` branch. Key
+ * fields get neither: see README.md, "Exact text".
  */
 import type { ConnectorDefinition } from '../../../connectors/types.ts';
 import { type AvroSchema, NamedTypes } from '../../../lib/avro/index.ts';
 import type { TableDefinition } from '../model.ts';
+import { firstUserOid } from './column-types.ts';
 import { avroNamespace } from './names.ts';
 import { type ColumnPlan, planTable } from './plan.ts';
 
@@ -40,9 +43,6 @@ function fieldDoc(plan: ColumnPlan): string {
   const source = `${plan.column.name}: ${plan.column.formattedType}`;
   return plan.pseudonymised ? `${source} (pseudonymised: HMAC-SHA256, hex)` : source;
 }
-
-/** Types PostgreSQL creates itself (below FirstNormalObjectId) exist in every database, the analytics one too. */
-const firstUserOid = 16384;
 
 /**
  * What the raw table stores the column as: the source type when any PostgreSQL database has it; text for
@@ -95,6 +95,7 @@ export function buildRowSchemas(
       type: [
         'null',
         ...column.mapping.branches(rowTypes),
+        ...(column.mapping.exactText ? [rowTypes.use('cdc.PgText')] : []),
         ...(column.column.toastable ? [rowTypes.use('cdc.UnchangedToast')] : []),
       ],
       default: null,

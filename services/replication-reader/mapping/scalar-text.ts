@@ -14,7 +14,7 @@ import {
   parseDecimal,
   rescale,
 } from '../../../lib/avro/index.ts';
-import { MappingProblem } from './problem.ts';
+import { MappingProblem, Unrepresentable } from './problem.ts';
 
 export function parseBoolean(text: string): boolean {
   if (text === 't' || text === 'true') return true;
@@ -170,6 +170,7 @@ export function parseTimestamp(text: string, withZone: boolean): bigint | Tempor
   const local =
     BigInt(civilDays(year, month, day, bc)) * microsPerDay + timeMicros(hours, minutes, seconds, fraction);
   const micros = offset ? local - BigInt(offsetSeconds(offset)) * microsPerSecond : local;
-  if (!isLong(micros)) throw new MappingProblem('beyond the range of a 64-bit microsecond timestamp');
+  // PostgreSQL goes up to year 294276, 64-bit microseconds since 1970 to 294247: a valid value, sent as text.
+  if (!isLong(micros)) throw new Unrepresentable('beyond the range of a 64-bit microsecond timestamp');
   return micros;
 }

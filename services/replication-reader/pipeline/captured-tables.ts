@@ -6,14 +6,22 @@
  * A table whose new schema the registry rejects is paused, alone: its changes are skipped (and held in the slot,
  * see InFlightTransactions.hold) while the other tables stream on. So is a table one of whose messages its
  * topic refused as too large (oversized-tables.ts); that pause is lifted by the topic's limit, not the registry.
+ * And so is a table one of whose values the row mapper cannot map (unmappable-tables.ts): only a deploy lifts
+ * that one.
  */
 import type { ConnectorCatalogue } from '../../../connectors/index.ts';
 import type { ConnectorDefinition } from '../../../connectors/types.ts';
 import { PipelineError } from '../../../lib/errors/index.ts';
 import type { TableRef } from '../model.ts';
 import type { Relation } from '../replication/index.ts';
-import { type CapturedTable, type PrepareContext, prepareCapturedTable } from './captured-table.ts';
+import {
+  type CapturedTable,
+  type PauseCause,
+  type PrepareContext,
+  prepareCapturedTable,
+} from './captured-table.ts';
 import { type OversizedTables, oversizedError } from './oversized-tables.ts';
+import { type UnmappableTables, unmappableError, unmappableFacts } from './unmappable-tables.ts';
 
 interface PausedTable {
   connector: ConnectorDefinition;
@@ -21,6 +29,7 @@ interface PausedTable {
   /** The latest description of the table: what a resume must be able to register. */
   relation: Relation;
   error: PipelineError;
+  cause: PauseCause;
 }
 
 export class CapturedTables {
@@ -31,6 +40,8 @@ export class CapturedTables {
     private readonly connectors: ConnectorCatalogue,
     private readonly context: PrepareContext,
     private readonly oversized?: OversizedTables,
+    /** Tables paused for an unmappable value, kept across the runs of this process (unmappable-tables.ts). */
+    private readonly unmappable?: UnmappableTables,
   ) {}
 
   /**
@@ -55,9 +66,18 @@ export class CapturedTables {
     }
     const tooLarge = this.oversized?.get(topic);
     if (tooLarge) {
-      this.byOid.delete(relation.relationOid);
-      this.paused.set(relation.relationOid, { connector, topic, relation, error: oversizedError(tooLarge) });
-      this.context.onPaused?.(connector.name, true, 'too-large');
+      this.pause(relation, {
+        connector,
+        topic,
+        relation,
+        error: oversizedError(tooLarge),
+        cause: 'too-large',
+      });
+      return undefined;
+    }
+    const unmappable = this.unmappable?.get(topic);
+    if (unmappable) {
+      this.pause(relation, { connector, topic, relation, error: unmappable, cause: 'unmappable' });
       return undefined;
     }
     try {
@@ -67,16 +87,33 @@ export class CapturedTables {
       return table;
     } catch (error) {
       if (!(error instanceof PipelineError) || error.code !== 'SCHEMA_INCOMPATIBLE') throw error;
-      this.byOid.delete(relation.relationOid);
-      this.paused.set(relation.relationOid, {
-        connector,
-        topic,
-        relation,
-        error: pausedError(relation, topic, connector, error),
-      });
-      this.context.onPaused?.(connector.name, true);
+      const paused = pausedError(relation, topic, connector, error);
+      this.pause(relation, { connector, topic, relation, error: paused, cause: 'schema' });
       return undefined;
     }
+  }
+
+  private pause(table: TableRef, paused: PausedTable): void {
+    this.byOid.delete(table.relationOid);
+    this.paused.set(table.relationOid, paused);
+    this.context.onPaused?.(paused.connector.name, true, paused.cause);
+  }
+
+  /**
+   * Pauses the table of a change whose values the row mapper could not map (`error`, DECODE_FAILED), for the
+   * rest of this process (see unmappable-tables.ts); returns the error to log. Any other error is not a
+   * value's: undefined, and the caller throws it.
+   */
+  pauseUnmappable(table: TableRef, error: unknown): PipelineError | undefined {
+    const facts = unmappableFacts(error);
+    const captured = this.byOid.get(table.relationOid);
+    if (!facts || !captured) return undefined;
+    const { connector, topic, relation } = captured;
+    const key = captured.definition.keyColumns.includes(facts.column);
+    const paused = unmappableError({ table: connector.name, topic, ...facts, key }, error as PipelineError);
+    this.unmappable?.pause(topic, paused);
+    this.pause(table, { connector, topic, relation, error: paused, cause: 'unmappable' });
+    return paused;
   }
 
   /**
@@ -114,7 +151,8 @@ export class CapturedTables {
    */
   async retryPaused(): Promise<boolean> {
     for (const table of this.paused.values()) {
-      if (this.oversized?.get(table.topic)) continue; // lifted by its topic's limit (oversized-tables.ts)
+      // Too large: lifted by its topic's limit (oversized-tables.ts); unmappable: by a deploy only.
+      if (table.cause !== 'schema') continue;
       try {
         await prepareCapturedTable(table.connector, table.topic, table.relation, this.context);
         return true;

@@ -11,7 +11,7 @@ import { signalPrefix } from '../../../lib/source/signals.ts';
 import type { InFlightTransactions, TransactionTicket } from '../acknowledgement/index.ts';
 import type { ReaderMetrics } from '../metrics.ts';
 import type { Lsn, RowChange, TableRef, TextRow } from '../model.ts';
-import type { BatchingProducer } from '../producer/batching-producer.ts';
+import type { BatchingProducer, OutgoingMessage } from '../producer/batching-producer.ts';
 import { enqueueChange } from '../producer/enqueue-change.ts';
 import type { ReplicationMessage, ReplicationSession } from '../replication/index.ts';
 import { watermarkPrefix } from '../snapshot/chunk-window.ts';
@@ -105,14 +105,28 @@ function handleChange(
   transaction.totalOrder++;
   const tableOrder = (transaction.perTable.get(change.table.relationOid) ?? 0) + 1;
   transaction.perTable.set(change.table.relationOid, tableOrder);
-  const messages = changeMessages(table, change, {
-    prefix: context.prefix,
-    db: context.db,
-    processingTimeMs: Date.now(),
-    transaction: { totalOrder: transaction.totalOrder, dataCollectionOrder: tableOrder },
-    tableKeys: context.tableKeys(table.topic),
-    partitions: context.partitions(table.topic),
-  });
+  let messages: OutgoingMessage[];
+  try {
+    messages = changeMessages(table, change, {
+      prefix: context.prefix,
+      db: context.db,
+      processingTimeMs: Date.now(),
+      transaction: { totalOrder: transaction.totalOrder, dataCollectionOrder: tableOrder },
+      tableKeys: context.tableKeys(table.topic),
+      partitions: context.partitions(table.topic),
+    });
+  } catch (error) {
+    // A value the mapping cannot map would stop every table, run after run: it pauses its own table instead
+    // (unmappable-tables.ts). Nothing of this change was enqueued (its messages are built first).
+    const reason = context.tables.pauseUnmappable(change.table, error);
+    if (!reason) throw error;
+    context.logger.error(
+      { err: reason, ...reason.details },
+      'a value cannot be mapped: table paused (the other tables stream on)',
+    );
+    context.inFlight.hold(transaction.ticket);
+    return undefined;
+  }
   const { ticket, commitTimeMs } = transaction;
   const count = messages.length;
   context.inFlight.eventProduced(ticket, count);

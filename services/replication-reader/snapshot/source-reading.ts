@@ -38,7 +38,8 @@ export function relationOf(definition: CatalogTable): Relation {
     columns: definition.columns.map((column) => ({
       name: column.name,
       typeOid: column.typeOid,
-      typeModifier: column.typeModifier,
+      // The column's own modifier, as pgoutput sends it (typeModifier may be its domain's).
+      typeModifier: column.columnTypeModifier,
       isKey: column.isKey,
     })),
     keyColumns: definition.keyColumns,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type ArrayText,
   arrayDimensions,
+  lowerBounds,
   MappingProblem,
   parseArrayText,
 } from '../../../services/replication-reader/mapping/index.ts';
@@ -96,6 +97,18 @@ describe('PostgreSQL array text parser', () => {
       if (text.length > 3) expect((thrown as Error).message).not.toContain(text);
     },
   );
+
+  it('reads the lower bounds array_out writes when one is not 1, and checks them against the elements', () => {
+    expect(lowerBounds('{1,2}')).toBeUndefined();
+    expect(lowerBounds('{}')).toBeUndefined();
+    expect(lowerBounds('[0:1]={7,8}')).toEqual([0]);
+    expect(lowerBounds('[-2:-1][1:2]={{1,2},{3,4}}')).toEqual([-2, 1]);
+    // A quoted element that looks like bounds is an element.
+    expect(lowerBounds('{"[0:1]={7,8}"}')).toBeUndefined();
+    for (const text of ['[0:2]={7,8}', '[0:1]={{7},{8}}', '[0:1][1:1]={7,8}', '[0:0][1:2]={{1,2},{3,4}}']) {
+      expect(() => parseArrayText(text), text).toThrow(MappingProblem);
+    }
+  });
 
   it('counts dimensions', () => {
     expect(arrayDimensions([])).toBe(0);

@@ -7,6 +7,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectorDefinition } from '../../../connectors/types.ts';
+import { type AvroSchema, avroType, PgTextValue } from '../../../lib/avro/index.ts';
 import type { PipelineError } from '../../../lib/errors/index.ts';
 import { createSchemaRegistryClient, keySubject, valueSubject } from '../../../lib/registry/index.ts';
 import { loadConnectorTable } from '../../../services/replication-reader/catalog/index.ts';
@@ -96,6 +97,17 @@ const expected: Record<string, Record<string, unknown>> = {
     c_grid: [],
   },
   '3': { id: 3n },
+  // Values PostgreSQL accepts that their typed branch cannot hold: exactly, as PostgreSQL's text.
+  '5': {
+    id: 5n,
+    c_timestamp: new PgTextValue('294250-01-01 00:00:00'),
+    c_timestamptz: new PgTextValue('294276-12-31 23:59:59.999999+00'),
+    c_int_array: new PgTextValue('{{1,2},{3,4}}'),
+    c_text_array: new PgTextValue('[0:1]={a,"b,c"}'),
+    c_grid: new PgTextValue('{1,2}'),
+    c_numeric_array: new PgTextValue('[0:0]={1.50}'),
+    c_ts_array: new PgTextValue('{"294250-01-01 00:00:00+00"}'),
+  },
   '-9223372036854775808': {
     id: -9223372036854775808n,
     c_int8: -9223372036854775808n,
@@ -160,7 +172,7 @@ describe('mapping round trip through PostgreSQL and the schema registry', () => 
     const valueId = await registry.register(valueSubject(topic), envelopeSchema);
     const mapper = createRowMapper(table, connector);
     const { rows } = await reader.query<TextRow>('SELECT * FROM every_type ORDER BY id');
-    expect(rows).toHaveLength(4);
+    expect(rows).toHaveLength(5);
 
     const allColumns = table.columns.map((column) => column.name);
     for (const row of rows) {
@@ -194,6 +206,23 @@ describe('mapping round trip through PostgreSQL and the schema registry', () => 
     expect(secondId).not.toBe(firstId);
   });
 
+  it('adds the exact-text branch to a table registered without it as a BACKWARD-compatible version', async () => {
+    const { envelopeSchema } = await schemasFor();
+    const before = withoutExactText(envelopeSchema);
+    expect(JSON.stringify(before)).not.toContain('PgText');
+    expect(JSON.stringify(envelopeSchema)).toContain('PgText');
+    const subject = valueSubject(`${topic}.compat`);
+    const oldId = await registry.register(subject, before);
+    const newId = await registry.register(subject, envelopeSchema);
+    expect(newId).not.toBe(oldId);
+    const response = await fetch(`${registryUrl}/subjects/${subject}/versions`);
+    expect(await response.json()).toEqual([1, 2]);
+    await fetch(`${registryUrl}/subjects/${subject}`, { method: 'DELETE' });
+    await fetch(`${registryUrl}/subjects/${subject}?permanent=true`, { method: 'DELETE' });
+    // What the old schema wrote, the new one reads.
+    expect(() => avroType(envelopeSchema).createResolver(avroType(before))).not.toThrow();
+  });
+
   it('rejects a changed column type with SCHEMA_INCOMPATIBLE', async () => {
     await owner.query(`ALTER TABLE every_type ALTER COLUMN c_int4 TYPE text`);
     const changed = await schemasFor();
@@ -204,3 +233,20 @@ describe('mapping round trip through PostgreSQL and the schema registry', () => 
     expect((error as PipelineError).message).toContain(valueSubject(topic));
   });
 });
+
+/** The schema as the reader built it before the exact-text branch existed. */
+function withoutExactText(schema: AvroSchema): AvroSchema {
+  const isExactText = (branch: AvroSchema) =>
+    branch === 'cdc.PgText' ||
+    (typeof branch === 'object' &&
+      !Array.isArray(branch) &&
+      (branch as { name?: unknown }).name === 'PgText');
+  if (Array.isArray(schema)) return schema.filter((branch) => !isExactText(branch)).map(withoutExactText);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  return Object.fromEntries(
+    Object.entries(schema).map(([attribute, value]) => [
+      attribute,
+      typeof value === 'object' && value !== null ? withoutExactText(value as AvroSchema) : value,
+    ]),
+  );
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { avroType, unchangedToastValue } from '../../../lib/avro/index.ts';
+import { avroType, PgTextValue, unchangedToastValue } from '../../../lib/avro/index.ts';
 import { PipelineError } from '../../../lib/errors/index.ts';
 import {
   avroName,
@@ -105,7 +105,49 @@ describe('buildRowSchemas', () => {
       'null',
       { type: 'long', logicalType: 'timestamp-micros' },
       expect.objectContaining({ name: 'SpecialTemporal' }),
+      expect.objectContaining({ name: 'PgText', namespace: 'cdc', logicalType: 'cdc-pg-text' }),
     ]);
+  });
+
+  it('arrays and timestamps get the exact-text branch after their value branches, before "unchanged"; keys never', () => {
+    const definition = table(
+      [
+        column('at', 'timestamp', { nullable: false }),
+        column('ints', '_int4', { elementTypeName: 'int4' }),
+        column('local', 'timestamp'),
+        column('n', 'numeric'),
+        column('d', 'date'),
+      ],
+      ['at'],
+    );
+    const { keySchema, rowSchema } = buildRowSchemas(definition, connector(), { namespace: 'n' });
+    const fields = Object.fromEntries(rowSchema.fields.map((field) => [field.name, field.type]));
+    expect(fields.at).toEqual([
+      'null',
+      { type: 'long', logicalType: 'local-timestamp-micros' },
+      expect.objectContaining({ name: 'SpecialTemporal' }),
+      expect.objectContaining({ name: 'PgText', fields: [{ name: 'text', type: 'string' }] }),
+    ]);
+    expect(fields.ints).toEqual([
+      'null',
+      { type: 'array', items: ['null', 'int'] },
+      'cdc.PgText',
+      expect.objectContaining({ name: 'UnchangedToast' }),
+    ]);
+    expect(fields.local).toEqual([
+      'null',
+      { type: 'long', logicalType: 'local-timestamp-micros' },
+      'cdc.SpecialTemporal',
+      'cdc.PgText',
+    ]);
+    expect(JSON.stringify(fields.n)).not.toContain('PgText');
+    expect(JSON.stringify(fields.d)).not.toContain('PgText');
+    // A key's bytes are its identity in Kafka (partition, compaction): its schema stays as it was.
+    expect(keySchema.fields[0]?.type).toEqual([
+      { type: 'long', logicalType: 'local-timestamp-micros' },
+      expect.objectContaining({ name: 'SpecialTemporal' }),
+    ]);
+    expect(() => avroType(rowSchema)).not.toThrow();
   });
 
   it('defines each shared named type once per document', () => {
@@ -142,6 +184,11 @@ describe('buildRowSchemas', () => {
 
 describe('createRowMapper', () => {
   const mapper = () => createRowMapper(things, connector());
+  const keyedByTime = () =>
+    createRowMapper(
+      table([column('at', 'timestamp'), column('note', 'text'), column('ts', 'timestamp')], ['at']),
+      connector(),
+    );
   const row: TextRow = {
     tenant: '7',
     id: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
@@ -181,7 +228,8 @@ describe('createRowMapper', () => {
     attempt(() => mapper().key({ ...row, id: unchangedToastValue as unknown as string }));
     attempt(() => mapper().row({ ...row, tenant: unchangedToastValue as unknown as string }));
     attempt(() => mapper().row({ tenant: '1' }));
-    expect(failures).toHaveLength(6);
+    attempt(() => keyedByTime().key({ at: '294250-01-01 00:00:00', note: 'secret' }));
+    expect(failures).toHaveLength(7);
     for (const failure of failures) {
       expect(failure).toBeInstanceOf(PipelineError);
       const error = failure as PipelineError;
@@ -195,6 +243,23 @@ describe('createRowMapper', () => {
     expect((failures[3] as PipelineError).message).toMatch(/unchanged TOAST value in a key column/);
     expect((failures[4] as PipelineError).message).toMatch(/not toastable/);
     expect((failures[5] as PipelineError).message).toMatch(/missing from the change/);
+    expect((failures[6] as PipelineError).message).toBe(
+      'public.things.at (timestamp): beyond the range of a 64-bit microsecond timestamp (a key field has no exact-text branch)',
+    );
+    expect((failures[6] as PipelineError).details).toEqual({
+      table: 'public.things',
+      column: 'at',
+      type: 'timestamp',
+    });
+  });
+
+  it('sends a valid value its typed branch cannot hold as exact text, in a row field only', () => {
+    const text = '294250-01-01 00:00:00';
+    const row = keyedByTime().row({ at: '2026-01-01 00:00:00', note: 'n', ts: text });
+    expect(row.ts).toEqual(new PgTextValue(text));
+    expect(row.ts).toBeInstanceOf(PgTextValue);
+    expect(Object.isFrozen(row.ts)).toBe(true);
+    expect(String(row.ts)).not.toContain('294250');
   });
 
   it('needs a key to pseudonymise', () => {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ConnectorDefinition } from '../../../connectors/types.ts';
-import { avroType, unchangedToastValue } from '../../../lib/avro/index.ts';
+import { avroType, PgTextValue, unchangedToastValue } from '../../../lib/avro/index.ts';
 import {
   buildRowSchemas,
   createRowMapper,
@@ -176,6 +176,17 @@ describe('dates and times', () => {
     expect(one(column('v', 'timestamptz'), '-infinity')).toBe('-infinity');
   });
 
+  it('timestamps after 64-bit microseconds (up to year 294276, as PostgreSQL allows) travel as their exact text', () => {
+    for (const [type, text] of [
+      ['timestamp', '294276-12-31 23:59:59.999999'],
+      ['timestamp', '294250-01-01 00:00:00'],
+      ['timestamptz', '294250-06-01 10:00:00.5+00'],
+    ]) {
+      expect(one(column('v', type as string), text as string)).toEqual(new PgTextValue(text as string));
+    }
+    expect(one(column('v', 'timestamp'), '294246-12-31 23:59:59.999999')).toBe(9_223_371_244_799_999_999n);
+  });
+
   it('timestamp → local-timestamp-micros (wall clock); time → time-micros', () => {
     expect(one(column('v', 'timestamp'), '2026-11-21 10:00:00.000001')).toBe(1_795_255_200_000_001n);
     expect(one(column('v', 'timestamp'), '-infinity')).toBe('-infinity');
@@ -201,8 +212,45 @@ describe('arrays', () => {
       [3n, 9223372036854775807n],
     ]);
     expect(one(grid, '{}')).toEqual([]);
-    expect(() => one(grid, '{1,2}')).toThrow(/1-dimensional array in a column mapped with 2/);
-    expect(() => one(ints, '{{1},{2}}')).toThrow(/2-dimensional/);
+  });
+
+  it('of another shape than declared (dimensions, lower bounds) travel whole as their exact text', () => {
+    const grid = column('v', '_int8', { elementTypeName: 'int8', arrayDimensions: 2 });
+    for (const [col, text] of [
+      [ints, '{{1,2},{3,4}}'],
+      [ints, '[0:1]={7,8}'],
+      [ints, '[-3:-3]={NULL}'],
+      [grid, '{1,2}'],
+      [grid, '[1:1][0:1]={{7,8}}'],
+      [column('v', '_text', { elementTypeName: 'text' }), '{{"a,b",NULL},{"c\\"d",e}}'],
+    ] as const) {
+      const value = one(col, text);
+      expect(value, text).toBeInstanceOf(PgTextValue);
+      expect((value as PgTextValue).text).toBe(text);
+    }
+    // Bounds that are all 1 (PostgreSQL never prints them) change nothing.
+    expect(one(ints, '[1:2]={7,8}')).toEqual([7, 8]);
+    // Malformed text is still a problem, not exact text.
+    expect(() => one(ints, '[0:5]={7,8}')).toThrow(/bounds do not match/);
+    expect(() => one(ints, '{{1},2}')).toThrow(/malformed/);
+  });
+
+  it('with an element its typed branch cannot hold travel whole as their exact text', () => {
+    const text = '{"2026-01-01 00:00:00+00","294250-01-01 00:00:00+00",NULL}';
+    expect(one(column('v', '_timestamptz', { elementTypeName: 'timestamptz' }), text)).toEqual(
+      new PgTextValue(text),
+    );
+  });
+
+  it("use their element type's delimiter; a user type named like a built-in one is its text", () => {
+    expect(
+      one(column('v', '_geometry', { elementTypeName: 'geometry', elementDelimiter: ':' }), '{01a,b:02c}'),
+    ).toEqual(['01a,b', '02c']);
+    // A composite named `date` (not pg_catalog's): its elements are not dates.
+    expect(
+      one(column('v', '_date', { elementTypeName: 'date', elementTypeOid: 16390 }), '{"(1,x)",NULL}'),
+    ).toEqual(['(1,x)', null]);
+    expect(one(column('v', 'int4', { typeOid: 16391 }), 'not an int')).toBe('not an int');
   });
 
   it('of enums, numerics (with specials), uuids, dates, timestamps, boxes', () => {

@@ -10,11 +10,13 @@ import { defineConnector } from '../../../connectors/define.ts';
 import type { ConnectorDefinition } from '../../../connectors/types.ts';
 import { createLogger } from '../../../lib/logging/index.ts';
 import type { NotifyEvent } from '../../../lib/notify/index.ts';
+import { schemaIdOf } from '../../../lib/registry/framing.ts';
 import { createSchemaRegistryClient } from '../../../lib/registry/index.ts';
 import { syncPublication } from '../../../lib/source/publication.ts';
 import { ReaderAlerts } from '../../../services/replication-reader/alerts.ts';
 import { createReaderMetrics } from '../../../services/replication-reader/metrics.ts';
 import { OversizedTables } from '../../../services/replication-reader/pipeline/oversized-tables.ts';
+import { UnmappableTables } from '../../../services/replication-reader/pipeline/unmappable-tables.ts';
 import { defaultBatchingOptions } from '../../../services/replication-reader/producer/batching-producer.ts';
 import {
   createSender,
@@ -31,6 +33,8 @@ export interface DecodedEvent {
   key: unknown;
   /** The decoded envelope, or null for a tombstone. */
   value: Record<string, unknown> | null;
+  /** The writer schema id of the value (Confluent framing), or null for a tombstone. */
+  valueSchemaId: number | null;
 }
 
 /** A table's snapshot-end event (an `r` without a row, see schemas/README.md). */
@@ -55,6 +59,8 @@ export class ReaderFixture {
   replays = 0;
   /** What a ReaderService would tell people about the tables' pauses (alerts.ts), recorded. */
   readonly notifications: NotifyEvent[] = [];
+  /** The reader's log lines at warn and above (parsed JSON), across runs. */
+  readonly logs: Record<string, unknown>[] = [];
 
   constructor(readonly brokers: string[] = requireEnv('KAFKA_BROKERS').split(',')) {
     this.kafka = new Kafka({
@@ -98,7 +104,7 @@ export class ReaderFixture {
    */
   readerOptions(
     options: { statusIntervalMs?: number; kafkaClient?: KafkaClientName; snapshotChunkRows?: number } = {},
-  ): Omit<ReaderRunOptions, 'onStreaming' | 'onTablePaused' | 'oversized'> {
+  ): Omit<ReaderRunOptions, 'onStreaming' | 'onTablePaused' | 'oversized' | 'unmappable'> {
     this.metricsRegistry = new Registry();
     return {
       coreUrl: this.database.url('DATABASE_URL_CORE'),
@@ -146,14 +152,23 @@ export class ReaderFixture {
       { notify: (event) => this.notifications.push(event), close: async () => undefined },
       { slot: this.slot, connectors: readerOptions.connectors, pausedRetryMs: 500 },
     );
-    // As ReaderService does: tables paused for a too-large message stay paused across the runs.
+    // As ReaderService does: tables paused for a too-large message or an unmappable value stay paused across
+    // the runs.
     const oversized = new OversizedTables();
+    const unmappable = new UnmappableTables();
+    const logger = createLogger({
+      service: 'reader-test',
+      level: 'warn',
+      destination: { write: (line: string) => this.logs.push(JSON.parse(line)) },
+    });
     const runOnce = () =>
       runReader(
         {
           ...readerOptions,
           oversized,
           beforeStateWrite: options.beforeStateWrite,
+          unmappable,
+          logger,
           onStreaming: () => streaming(),
           onTablePaused: (table, paused, cause) => alerts.tablePaused(table, paused, cause),
         },
@@ -229,6 +244,18 @@ export class ReaderFixture {
     await running.done;
   }
 
+  /** Waits (bounded) until the latest run's metric `name` has `value` for `table`. */
+  async waitForMetric(name: string, table: string, value: number, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const metric = await this.metricsRegistry.getSingleMetric(name)?.get();
+      const current = metric?.values.find((sample) => sample.labels.table === table)?.value;
+      if (current === value) return;
+      if (Date.now() > deadline) throw new Error(`${name}{table="${table}"} is ${current}, not ${value}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
   async confirmedFlushLsn(): Promise<bigint> {
     const { rows } = await this.owner.query<{ lsn: string }>(
       `SELECT (confirmed_flush_lsn - '0/0'::pg_lsn)::text AS lsn FROM pg_replication_slots WHERE slot_name = $1`,
@@ -275,6 +302,7 @@ export class ReaderFixture {
               value: message.value
                 ? ((await this.registry.decode(message.value)) as Record<string, unknown>)
                 : null,
+              valueSchemaId: message.value ? (schemaIdOf(message.value) ?? null) : null,
             });
             if (done(visible())) {
               clearTimeout(timer);
