@@ -21,8 +21,8 @@
  */
 import type { Kafka, Producer } from 'kafkajs';
 import { causeChain, PipelineError } from '../errors/index.ts';
-import type { SlotState, TableSnapshotState } from './reader-state.ts';
-import { tableSnapshotKey } from './reader-state.ts';
+import type { SlotState, TableColumnsState, TableSnapshotState } from './reader-state.ts';
+import { tableColumnsKey, tableSnapshotKey } from './reader-state.ts';
 
 export interface ReaderStateStoreOptions {
   kafka: Kafka;
@@ -99,6 +99,10 @@ export class ReaderStateStore {
 
   writeTableSnapshot(state: TableSnapshotState): Promise<void> {
     return this.write(tableSnapshotKey(this.options.slot, state.table), state);
+  }
+
+  writeTableColumns(state: TableColumnsState): Promise<void> {
+    return this.write(tableColumnsKey(this.options.slot, state.table), state);
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,9 @@
  *   downstream; a missing row is not). See services/replication-reader/snapshot/slot-start.ts.
  * - Under `<slot>/snapshot/<table>`: the progress of an incremental snapshot of one table, so it resumes after a
  *   crash and `cdc snapshot` can show it.
+ * - Under `<slot>/columns/<table>`: the columns whose values raw holds for every row of the table (the last
+ *   copy's), so a column PostgreSQL fills without the WAL is noticed even across restarts
+ *   (services/replication-reader/snapshot/column-coverage.ts).
  */
 import { randomBytes } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
@@ -182,4 +185,55 @@ export function snapshotProgressRatio(state: TableSnapshotState): number {
   if (state.status === 'done') return 1;
   if (!state.total) return state.rows > 0 ? 0.99 : 0;
   return Math.min(0.99, state.rows / state.total);
+}
+
+/** One column as a copy of the table read it: name, type (oid and modifier) and position. */
+export interface CoveredColumn {
+  name: string;
+  typeOid: number;
+  typeModifier: number;
+  attnum: number;
+}
+
+/** The columns the last copy of a table (initial or incremental) read for every row. */
+export interface TableColumnsState {
+  /** Connector name. */
+  table: string;
+  columns: CoveredColumn[];
+  updatedAt: string;
+}
+
+export function tableColumnsKey(slot: string, table: string): string {
+  return `${slot}/columns/${table}`;
+}
+
+const isInteger = (value: unknown): value is number => Number.isInteger(value);
+
+/** A stored column coverage, or undefined when it is not one (a reader then knows nothing of that table). */
+export function parseTableColumnsState(value: unknown): TableColumnsState | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const stored = value as Record<string, unknown>;
+  if (typeof stored.table !== 'string' || !Array.isArray(stored.columns)) return undefined;
+  const columns: CoveredColumn[] = [];
+  for (const column of stored.columns as Record<string, unknown>[]) {
+    if (
+      typeof column?.name !== 'string' ||
+      !isInteger(column.typeOid) ||
+      !isInteger(column.typeModifier) ||
+      !isInteger(column.attnum)
+    ) {
+      return undefined;
+    }
+    columns.push({
+      name: column.name,
+      typeOid: column.typeOid,
+      typeModifier: column.typeModifier,
+      attnum: column.attnum,
+    });
+  }
+  return {
+    table: stored.table,
+    columns,
+    updatedAt: typeof stored.updatedAt === 'string' ? stored.updatedAt : '',
+  };
 }

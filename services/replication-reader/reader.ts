@@ -37,6 +37,7 @@ import { type BatchingOptions, BatchingProducer } from './producer/batching-prod
 import type { ConnectedSender } from './producer/create-sender.ts';
 import { KafkaSender } from './producer/kafka-sender.ts';
 import { ReplicationSession } from './replication/index.ts';
+import { ColumnCoverage } from './snapshot/column-coverage.ts';
 import { copyTables } from './snapshot/copy-tables.ts';
 import { IncrementalSnapshots } from './snapshot/incremental.ts';
 import { KeyReads } from './snapshot/key-reads.ts';
@@ -192,6 +193,14 @@ export async function runReader(
       logger,
     });
 
+    // Which columns raw holds for every row, per table: a default filled without the WAL is copied again.
+    const coverage: ColumnCoverage = new ColumnCoverage({
+      store,
+      catalog,
+      requestSnapshot: (table: string, id: string): Promise<void> => snapshots.request(table, id),
+      logger,
+    });
+
     const topicManager = new TopicManager(admin, options.topics);
     const topics = options.connectors.connectors.map((connector) => options.connectors.topicOf(connector));
     await topicManager.ensure(topics);
@@ -224,7 +233,7 @@ export async function runReader(
     if (preparation.snapshot) {
       const snapshot = preparation.snapshot;
       try {
-        await copyTables({
+        const copied = await copyTables({
           url: options.coreUrl,
           snapshotName: snapshot.snapshotName,
           consistentPoint: snapshot.consistentPoint,
@@ -237,6 +246,8 @@ export async function runReader(
           tableKeys,
           partitions,
         });
+        // Before the slot is marked done: a crash in between copies again (column-coverage.ts).
+        for (const { copied: table, relation } of copied) await coverage.cover(table.table, relation);
       } finally {
         await snapshot.close();
       }
@@ -275,6 +286,7 @@ export async function runReader(
       admin,
       stateTopic: topic,
       store,
+      coverage,
       connectors: options.connectors,
       tables,
       metrics,
@@ -294,6 +306,7 @@ export async function runReader(
       partitions,
       pendingCommits: [],
       snapshots,
+      coverage,
     };
     await snapshots.start();
     // Rows the sinks could not complete, re-read by key on their request (snapshot/key-reads.ts).

@@ -15,6 +15,7 @@ import type { BatchingProducer, OutgoingMessage } from '../producer/batching-pro
 import { enqueueChange } from '../producer/enqueue-change.ts';
 import type { ReplicationMessage, ReplicationSession } from '../replication/index.ts';
 import { watermarkPrefix } from '../snapshot/chunk-window.ts';
+import type { ColumnCoverage } from '../snapshot/column-coverage.ts';
 import type { IncrementalSnapshots } from '../snapshot/incremental.ts';
 import { snapshotEndPrefix } from '../snapshot/snapshot-end.ts';
 import type { CapturedTables } from './captured-tables.ts';
@@ -37,6 +38,8 @@ export interface StreamContext {
   pendingCommits: { commitEndLsn: Lsn; commitTimeMicros: bigint }[];
   /** Incremental snapshots: their signals and watermarks arrive in the stream. */
   snapshots?: IncrementalSnapshots;
+  /** Told each table's description: asks for a snapshot when rows changed without the WAL (a default). */
+  coverage?: ColumnCoverage;
 }
 
 interface TransactionState {
@@ -319,6 +322,8 @@ export async function streamChanges(context: StreamContext, stopRequested: Promi
             },
             'table described',
           );
+          // Before anything past this point is confirmed: a crash never loses the request.
+          await context.coverage?.onDescribed(table.connector.name, message.relation);
         }
         break;
       case 'commit':

@@ -18,6 +18,7 @@ import { type CapturedTable, type PrepareContext, prepareCapturedTable } from '.
 import { changeMessages } from '../pipeline/change-events.ts';
 import type { TableEventKeys } from '../pipeline/table-event-keys.ts';
 import type { BatchingProducer } from '../producer/batching-producer.ts';
+import type { Relation } from '../replication/index.ts';
 import { connectTextClient, relationOf } from './source-reading.ts';
 
 export interface CopyTablesOptions {
@@ -41,12 +42,18 @@ export interface CopiedTable {
   seconds: number;
 }
 
+/** A copied table, and the columns the copy read for every row (snapshot/column-coverage.ts). */
+export interface CopyOutcome {
+  copied: CopiedTable;
+  relation: Relation;
+}
+
 async function copyTable(
   client: pg.Client,
   connector: ConnectorDefinition,
   options: CopyTablesOptions,
   isLastTable: boolean,
-): Promise<CopiedTable> {
+): Promise<CopyOutcome> {
   const started = performance.now();
   const definition = await loadConnectorTable(client, connector);
   const relation = relationOf(definition);
@@ -111,12 +118,15 @@ async function copyTable(
   };
   for (const message of changeMessages(table, end, eventContext())) await options.producer.enqueue(message);
   options.metrics.snapshotProgress.set({ table: label }, 1);
-  return { table: label, copiedRows: copied, seconds: (performance.now() - started) / 1000 };
+  return {
+    copied: { table: label, copiedRows: copied, seconds: (performance.now() - started) / 1000 },
+    relation: table.relation,
+  };
 }
 
-export async function copyTables(options: CopyTablesOptions): Promise<CopiedTable[]> {
+export async function copyTables(options: CopyTablesOptions): Promise<CopyOutcome[]> {
   const client = await connectTextClient(options.url, 'cdc-reader-snapshot', options.logger);
-  const copied: CopiedTable[] = [];
+  const copied: CopyOutcome[] = [];
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await client.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(options.snapshotName)}`);
@@ -128,7 +138,7 @@ export async function copyTables(options: CopyTablesOptions): Promise<CopiedTabl
     for (const [index, connector] of connectors.entries()) {
       const result = await copyTable(client, connector, options, index === connectors.length - 1);
       copied.push(result);
-      options.logger.info(result, 'table copied');
+      options.logger.info(result.copied, 'table copied');
     }
     await client.query('COMMIT');
     await options.producer.flush();

@@ -22,6 +22,7 @@ import {
   readStates,
   snapshotProgressRatio,
   type TableSnapshotState,
+  tableColumnsKey,
   tableSnapshotKey,
 } from '../../../lib/source/reader-state.ts';
 import type { ReaderStateStore } from '../../../lib/source/reader-state-store.ts';
@@ -31,6 +32,7 @@ import type { ReaderMetrics } from '../metrics.ts';
 import type { TableRef } from '../model.ts';
 import type { CapturedTables } from '../pipeline/captured-tables.ts';
 import { ChunkWindows } from './chunk-window.ts';
+import type { ColumnCoverage } from './column-coverage.ts';
 import { readFencedChunk } from './fenced-chunk.ts';
 import { SnapshotEnds, snapshotEndPrefix } from './snapshot-end.ts';
 import { connectTextClient, relationOf } from './source-reading.ts';
@@ -43,6 +45,8 @@ export interface IncrementalSnapshotOptions {
   stateTopic: string;
   /** Writes the progress (fenced: a reader that lost its lease cannot overwrite its successor's). */
   store: ReaderStateStore;
+  /** Told the columns each snapshot reads for every row (column-coverage.ts), and given their stored record. */
+  coverage?: ColumnCoverage;
   connectors: ConnectorCatalogue;
   tables: CapturedTables;
   metrics: ReaderMetrics;
@@ -81,13 +85,24 @@ export class IncrementalSnapshots {
     this.stopped.catch(() => undefined);
   }
 
-  /** Loads this slot's snapshot states and resumes the unfinished ones. */
+  /** Loads this slot's snapshot states (and column coverage) and resumes the unfinished snapshots. */
   async start(): Promise<void> {
     const prefix = tableSnapshotKey(this.options.slot, '');
-    const states = await readStates(this.options.kafka, this.options.admin, this.options.stateTopic, (key) =>
-      key.startsWith(prefix),
+    const coveragePrefix = tableColumnsKey(this.options.slot, '');
+    const stored = await readStates(
+      this.options.kafka,
+      this.options.admin,
+      this.options.stateTopic,
+      (key) => key.startsWith(prefix) || key.startsWith(coveragePrefix),
     );
-    for (const state of states.values() as Iterable<TableSnapshotState>) {
+    const states: TableSnapshotState[] = [];
+    const coverage: unknown[] = [];
+    for (const [key, value] of stored) {
+      if (key.startsWith(prefix)) states.push(value as TableSnapshotState);
+      else coverage.push(value);
+    }
+    this.options.coverage?.load(coverage);
+    for (const state of states) {
       this.latest.set(state.table, state);
       if (state.status === 'running') {
         this.options.logger.info(
@@ -200,6 +215,8 @@ export class IncrementalSnapshots {
         logger.warn({ table: state.table }, 'incremental snapshot waits: the table is paused');
         return;
       }
+      // Every row gets these columns' current values (chunks read them, the stream covers what changes).
+      await this.options.coverage?.cover(state.table, captured.relation);
       const source = `${quoteIdentifier(definition.schema)}.${quoteIdentifier(definition.table)}`;
       if (state.total === null) {
         const counted = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${source}`);
