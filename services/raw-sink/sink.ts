@@ -17,17 +17,17 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type pg from 'pg';
 import type { ConnectorCatalogue } from '../../connectors/index.ts';
-import { classifyError, PipelineError } from '../../lib/errors/index.ts';
+import { PipelineError } from '../../lib/errors/index.ts';
 import type { Logger } from '../../lib/logging/index.ts';
 import type { Notifier } from '../../lib/notify/index.ts';
 import { withPooledClient } from '../../lib/postgres/index.ts';
 import type { SchemaRegistryClient } from '../../lib/registry/index.ts';
-import { applyBatch, type UnlandedChange } from './apply/apply-batch.ts';
-import type { TableChange } from './apply/coalesce.ts';
+import { applyBatch } from './apply/apply-batch.ts';
 import { CursorSeeker } from './cursor/cursor-seeker.ts';
 import { RewindFollower } from './cursor/rewind-follower.ts';
 import { readCursorPosition } from './cursor/stored-cursor.ts';
-import { type DeadLetter, DeadLetters, letterOf } from './dead-letters.ts';
+import { DeadLetters, letterOf } from './dead-letters.ts';
+import { decodeSlice } from './decode/slice.ts';
 import { observeSlice, type SinkMetrics } from './metrics.ts';
 import { RepairRequester } from './repair/repair-requester.ts';
 import { retryTransient } from './retry-transient.ts';
@@ -294,67 +294,10 @@ export class RawSink {
       });
     }
     const next = stored ?? 0n;
-    // Records missing between two read (compaction, a forward skip): from there on, an unchanged TOAST column
-    // cannot be taken from a raw row written before (apply/incomplete-rows.ts).
-    let unbrokenSince = position && position.unbrokenSince <= next ? position.unbrokenSince : next;
-    let expected = next;
     const typeChanges = captured.typeChanges;
-    const changes: TableChange[] = [];
-    const letters: DeadLetter[] = [];
-    // Snapshot ends must spare the rows of what does not land (apply/unlanded-rows-sql.ts).
-    const unlanded: UnlandedChange[] = [];
-    const byOffset = new Map<bigint, Message>();
-    let skipped = 0;
-    let pause: { schemaId: number; reason: string } | undefined;
-    let settled: Message | undefined;
-    let alreadyApplied: Message | undefined;
-    const where = { topic: batch.topic, partition: batch.partition };
-    for (const message of messages) {
-      const offset = BigInt(message.offset);
-      if (offset < next) {
-        alreadyApplied = message; // a redelivery before the seek took effect
-        continue;
-      }
-      byOffset.set(offset, message);
-      if (offset > expected) unbrokenSince = offset;
-      expected = offset + 1n;
-      try {
-        const decoded = await captured.decoder.decode({
-          partition: batch.partition,
-          offset,
-          value: message.value,
-          key: message.key,
-          headers: message.headers,
-          unbrokenSince,
-        });
-        if (decoded.kind !== 'tombstone') {
-          const reason = await captured.reconcile(decoded.schemaId);
-          if (reason !== undefined) {
-            pause = { schemaId: decoded.schemaId, reason };
-            break; // this message and the rest of the partition wait for the migration
-          }
-        }
-        if (decoded.kind === 'change') changes.push(decoded.change);
-        else if (decoded.kind === 'tombstone' && decoded.change) changes.push(decoded.change);
-        else skipped++;
-        if (decoded.kind === 'skipped') {
-          const key = await captured.decoder.keyOfMessage(message).catch(() => undefined);
-          // Without a key it cannot be told whether raw holds the row; a skip is not a loss (README).
-          if (key) unlanded.push({ ...where, offset, key, position: decoded.position, reason: 'skipped' });
-        }
-      } catch (error) {
-        if (classifyError(error) !== 'dead-letter') throw error;
-        letters.push(letterOf(batch.topic, batch.partition, message, error as PipelineError));
-        const identity = await captured.decoder.identify({
-          ...where,
-          offset,
-          value: message.value,
-          key: message.key,
-        });
-        unlanded.push({ ...where, offset, ...identity, reason: 'dead-letter' });
-      }
-      settled = message;
-    }
+    const slice = await decodeSlice(captured, batch, messages, position);
+    const { changes, letters, unlanded, byOffset, skipped, pause, settled, alreadyApplied, unbrokenSince } =
+      slice;
     if (captured.typeChanges !== typeChanges) {
       // A new writer schema made the sink read the raw table again and a column has another type (migrated
       // meanwhile): the changes decoded before were written for the old types (a timestamp for a timestamp
