@@ -54,7 +54,7 @@ export interface ReaderState {
   reachable: boolean;
   streaming: boolean | null;
   snapshots: SnapshotState[];
-  /** Tables the reader paused (registry rejected a schema). */
+  /** Tables the reader paused (a schema the registry rejected, a change too large, a value it cannot map). */
   pausedTables: string[];
 }
 
