@@ -11,6 +11,7 @@ import kafkajs from 'kafkajs';
 import { allConnectors, connectorCatalogue } from '../../connectors/index.ts';
 import { changeHeaders } from '../../lib/kafka/change-headers.ts';
 import { readTopicsToEnd } from '../../lib/kafka/read-to-end.ts';
+import { repairTopic } from '../../lib/kafka/repair-requests.ts';
 import { defaultTombstoneRetentionMs } from '../../lib/kafka/topics.ts';
 import type { ChaosEnvironment } from './environment.ts';
 
@@ -33,6 +34,11 @@ export interface CompactionReport {
   cleanerBackoffMs: number | null;
   topics: TopicCompaction[];
   deletesCompactedAway: number;
+  /**
+   * Repair requests the sinks sent the reader (`<prefix>.cdc-repairs`): updates with unchanged TOAST they could
+   * not fill (the versions before them compacted away, or never read) and asked core for again by key.
+   */
+  repairRequests: number;
 }
 
 /** Replaces every dynamic setting of a topic (AlterConfigs is not incremental): the reader's ones come too. */
@@ -124,7 +130,9 @@ export async function compactChangeTopics(
  * the same partition: a tombstone with no delete event of the same key since the key's previous tombstone
  * lost it to compaction). Keys are compared as bytes and never kept beyond the scan.
  */
-export async function countCompaction(environment: ChaosEnvironment): Promise<TopicCompaction[]> {
+export async function countCompaction(
+  environment: ChaosEnvironment,
+): Promise<Pick<CompactionReport, 'topics' | 'repairRequests'>> {
   const kafka = kafkaOf(environment, 'chaos-compaction-count');
   const admin = kafka.admin();
   await admin.connect();
@@ -164,7 +172,11 @@ export async function countCompaction(environment: ChaosEnvironment): Promise<To
       );
       results.push(counts);
     }
-    return results;
+    const repairs = repairTopic(environment.prefix);
+    const repairRequests = (await admin.listTopics()).includes(repairs)
+      ? (await admin.fetchTopicOffsets(repairs)).reduce((sum, end) => sum + Number(end.high), 0)
+      : 0;
+    return { topics: results, repairRequests };
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

@@ -135,8 +135,10 @@ export async function drive(
   const settled = await settle(environment, options.settleTimeoutMs);
   driven.settled = settled;
   log(`settled: reader ${settled.readerMs} ms, sinks ${settled.sinkMs} ms`);
-  const topics = await countCompaction(environment);
-  const deletesCompactedAway = topics.reduce((sum, topic) => sum + topic.deletesCompactedAway, 0);
-  driven.compaction = { ...configured, topics, deletesCompactedAway };
-  log(`compaction: ${deletesCompactedAway} delete events compacted away (their tombstones left)`);
+  const counted = await countCompaction(environment);
+  const deletesCompactedAway = counted.topics.reduce((sum, topic) => sum + topic.deletesCompactedAway, 0);
+  driven.compaction = { ...configured, ...counted, deletesCompactedAway };
+  log(
+    `compaction: ${deletesCompactedAway} delete events compacted away (their tombstones left); ${counted.repairRequests} repair requests from the sinks`,
+  );
 }

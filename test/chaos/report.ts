@@ -109,6 +109,9 @@ export function formatChaosReport(report: ChaosReport): string {
         ? `  compaction: ${compaction.deletesCompactedAway} delete events compacted away (only their tombstones left)`
         : '  compaction: NO delete event was compacted away in this run (the tombstone path was not exercised)',
     );
+    lines.push(
+      `    repair requests from the sinks (unchanged TOAST they could not fill): ${compaction.repairRequests}`,
+    );
     if (compaction.cleanerBackoffMs === null) lines.push('    (the broker kept its 15 s cleaner backoff)');
     for (const topic of compaction.topics)
       lines.push(
