@@ -1,12 +1,15 @@
 /**
  * The active part of a chaos run, from the first start of the services to the settled pipeline: the workload
- * begins first, so the reader's initial copy (killed once) runs under load; then the sinks; then the faults,
- * large transactions, schema changes, truncates and snapshot requests on the seeded timeline; then the settle.
+ * begins first, so the reader's first start (killed after creating its slot, then during its copy) runs under
+ * load; then the sinks and fast compaction of the change topics; then the faults, sinks outages, type changes,
+ * large transactions, schema changes, truncates and snapshot requests on the seeded timeline; then the settle
+ * and the count of what compaction removed.
  */
 import type { WorkloadReport } from '../../scripts/workload/index.ts';
+import { type CompactionReport, compactChangeTopics, countCompaction } from './compaction.ts';
 import type { ChaosEnvironment } from './environment.ts';
 import type { FaultInjector } from './faults.ts';
-import { startReaderWithSnapshotKill } from './initial-snapshot.ts';
+import { startReaderWithSlotKill, startReaderWithSnapshotKill } from './initial-snapshot.ts';
 import type { ChaosLoad } from './load.ts';
 import type { ChaosOptions } from './options.ts';
 import type { ChaosPlan, PlannedStep } from './plan.ts';
@@ -31,6 +34,7 @@ export interface ChaosParts {
 export interface Driven {
   workload?: WorkloadReport;
   settled?: SettleResult;
+  compaction?: CompactionReport;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -58,7 +62,33 @@ export async function drive(
 ): Promise<void> {
   const { options, plan, environment, reader, sinks, load, injector, snapshots, clock, log } = parts;
   load.start(stop);
-  const kill = await startReaderWithSnapshotKill(reader, plan.initialSnapshotKillMs, clock, log);
+  const slotKill = await startReaderWithSlotKill(
+    reader,
+    environment.coreOwnerUrl,
+    environment.slot,
+    clock,
+    log,
+  );
+  const kill = await startReaderWithSnapshotKill(
+    reader,
+    plan.initialSnapshotKillMs,
+    clock,
+    log,
+    slotKill.ready,
+  );
+  if (slotKill.kill)
+    injector.injected.push({
+      kind: 'reader-slot-created',
+      victim: `${reader.name} (first start)`,
+      plannedAtSeconds: slotKill.kill.atSeconds,
+      atSeconds: slotKill.kill.atSeconds,
+      downMs: 0,
+      // Until the restarted reader was copying again (and was killed for the next fault).
+      recoveredAfterMs: kill ? Math.round((kill.atSeconds - slotKill.kill.atSeconds) * 1000) : 0,
+      afterLargeTransaction: false,
+      overlapping: [],
+      detail: `killed ${slotKill.kill.slotSeenForMs} ms after the slot showed; the next start found: ${kill?.stateFoundAtStart ?? 'not seen'}`,
+    });
   if (kill)
     injector.injected.push({
       kind: 'reader',
@@ -71,6 +101,7 @@ export async function drive(
       overlapping: [],
     });
   await Promise.all(sinks.map((sink) => sink.start()));
+  const configured = await compactChangeTopics(environment, log);
   log(
     `reader and ${sinks.length} sink(s) ready at ${clock().toFixed(1)} s; workload for ${options.minutes} min`,
   );
@@ -92,7 +123,7 @@ export async function drive(
   // allSettled: a fault in progress (a server down) ends with its restart before the run moves on.
   const [ran, ...others] = await Promise.allSettled([
     guard(load.finish()),
-    guard(injector.run(plan.faults, startedAt, own.signal)),
+    guard(injector.run(plan.faults, plan, startedAt, own.signal)),
     guard(runSteps(steps, startedAt, own.signal)),
   ]);
   for (const outcome of [ran, ...others]) if (outcome.status === 'rejected') throw outcome.reason;
@@ -104,4 +135,10 @@ export async function drive(
   const settled = await settle(environment, options.settleTimeoutMs);
   driven.settled = settled;
   log(`settled: reader ${settled.readerMs} ms, sinks ${settled.sinkMs} ms`);
+  const counted = await countCompaction(environment);
+  const deletesCompactedAway = counted.topics.reduce((sum, topic) => sum + topic.deletesCompactedAway, 0);
+  driven.compaction = { ...configured, ...counted, deletesCompactedAway };
+  log(
+    `compaction: ${deletesCompactedAway} delete events compacted away (their tombstones left); ${counted.repairRequests} repair requests from the sinks`,
+  );
 }

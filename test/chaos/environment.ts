@@ -12,6 +12,7 @@ import { seedCore } from '../../scripts/demo/domain/seed-core.ts';
 import { uniqueName } from '../support/names.ts';
 import { ThrowawayBroker } from '../support/throwaway-broker.ts';
 import { ThrowawayPostgres } from '../support/throwaway-postgres.ts';
+import { hardDeleteNodeOptions } from './hard-deletes/index.ts';
 
 /** dbmate's driver insists on TLS unless told otherwise; the throwaway clusters listen on loopback only. */
 const plain = (url: string) => `${url}?sslmode=disable`;
@@ -129,6 +130,8 @@ export class ChaosEnvironment {
       // Many analytics transactions per fetched batch, so that kills land between and inside them.
       SINK_MAX_BATCH_MESSAGES: '500',
       SINK_PAUSED_POLL_MS: '1000',
+      // Some connectors with hard deletes (hard-deletes/): only the sinks apply deletes, so only they need it.
+      NODE_OPTIONS: hardDeleteNodeOptions(),
     };
   }
 

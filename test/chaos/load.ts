@@ -30,6 +30,24 @@ export interface StepRecord {
 /** Tables captured without a column list, so a new column is published without a publication change. */
 const evolvingTables = ['missions', 'campaigns', 'widgets', 'widget_missions'] as const;
 
+/**
+ * Widenings of captured columns the workload writes (missions.places by its updates and inserts,
+ * widget_missions.position by its inserts), each with values only the new type holds.
+ */
+const typeChanges = [
+  { table: 'missions', column: 'places', from: 'integer', to: 'bigint', wide: '3000000000 + id % 1000' },
+  {
+    table: 'widget_missions',
+    column: 'position',
+    from: 'integer',
+    to: 'bigint',
+    wide: '3000000000 + mission_id % 1000',
+  },
+] as const;
+
+/** An incompressible text of 12,800 characters: stored out of line (TOAST), never inline after compression. */
+const largeText = `(SELECT string_agg(md5(random()::text || g::text), '') FROM generate_series(1, 400) AS g)`;
+
 /** New column types, each with the value expression the rows get (their text forms must survive the trip). */
 const newColumns: [type: string, value: string][] = [
   ['text', `'note ' || md5(ctid::text)`],
@@ -90,11 +108,12 @@ export class ChaosLoad {
     await this.pool.end().catch(() => undefined);
   }
 
-  /** One transaction on a fresh connection, retried through crashes (bounded: about two minutes). */
+  /** One transaction on a fresh connection (core's, unless told), retried through crashes (about two minutes). */
   private async step(
     kind: string,
     detail: string,
     work: (client: pg.Client) => Promise<void>,
+    url = this.coreOwnerUrl,
   ): Promise<void> {
     const atSeconds = this.clock();
     const started = performance.now();
@@ -102,10 +121,7 @@ export class ChaosLoad {
     await withBackoff(
       async () => {
         attempts++;
-        const client = new pg.Client({
-          connectionString: this.coreOwnerUrl,
-          application_name: 'chaos-steps',
-        });
+        const client = new pg.Client({ connectionString: url, application_name: 'chaos-steps' });
         client.on('error', () => undefined);
         try {
           await client.connect();
@@ -199,5 +215,89 @@ export class ChaosLoad {
         `UPDATE ${table} SET ${column} = ${value} WHERE get_byte(sha224(ctid::text::bytea), 0) < 96`,
       );
     });
+  }
+
+  /** The raw column of a planned type change widened first, as the sink's role (it owns the raw tables). */
+  widenRawColumn(index: number, analyticsUrl: string): Promise<void> {
+    const change = typeChanges[index % typeChanges.length] as (typeof typeChanges)[number];
+    return this.step(
+      'raw migration',
+      `ALTER TABLE analytics_raw.${change.table} ALTER COLUMN ${change.column} TYPE ${change.to}`,
+      async (client) => {
+        await client.query(
+          `ALTER TABLE analytics_raw.${change.table} ALTER COLUMN ${change.column} TYPE ${change.to}`,
+        );
+      },
+      analyticsUrl,
+    );
+  }
+
+  /**
+   * While the reader is down: rows written with the old type, the ALTER, rows written with values only the new
+   * type holds; three transactions, so the reader meets a relation message per type. Returns what it did.
+   */
+  async changeColumnType(index: number): Promise<string> {
+    const change = typeChanges[index % typeChanges.length] as (typeof typeChanges)[number];
+    const { table, column } = change;
+    // Identifiers come from the constant list above, never from data.
+    await this.step('type change', `writes to ${table}.${column} before the ALTER`, async (client) => {
+      await client.query(
+        `UPDATE ${table} SET ${column} = ${column} + 1 WHERE get_byte(sha224(ctid::text::bytea), 0) < 64`,
+      );
+    });
+    await this.step(
+      'type change',
+      `ALTER TABLE ${table} ALTER COLUMN ${column} TYPE ${change.to}`,
+      async (client) => {
+        await client.query(`ALTER TABLE ${table} ALTER COLUMN ${column} TYPE ${change.to}`);
+      },
+    );
+    await this.step('type change', `values beyond ${change.from} in ${table}.${column}`, async (client) => {
+      await client.query(
+        `UPDATE ${table} SET ${column} = ${change.wide} WHERE get_byte(sha224(ctid::text::bytea), 0) < 64`,
+      );
+    });
+    return `${table}.${column} ${change.from} → ${change.to}, written before and after`;
+  }
+
+  /**
+   * While every sink is down: large incompressible texts on some missions, then updates of those missions that
+   * leave the texts unchanged (pgoutput sends them as unchanged TOAST), then deletes of stat events, pins
+   * (widget_missions) and some of the updated missions' pins; each in its own transaction, so compaction can
+   * drop every version but the last of a key. Returns the counts (never values).
+   */
+  async outageWrites(index: number): Promise<string> {
+    const counts = { texts: 0, unchanged: 0, events: 0, pins: 0 };
+    await this.step('outage writes', 'large texts on missions', async (client) => {
+      const result = await client.query(
+        `UPDATE missions SET description = ${largeText}
+          WHERE id IN (SELECT id FROM missions ORDER BY md5(id::text || $1) LIMIT 20)`,
+        [`outage-${index}`],
+      );
+      counts.texts = result.rowCount ?? 0;
+    });
+    for (let round = 0; round < 2; round++)
+      await this.step('outage writes', 'updates leaving the large texts unchanged', async (client) => {
+        const result = await client.query(
+          `UPDATE missions SET title = left(title, 200) || '.'
+            WHERE id IN (SELECT id FROM missions ORDER BY md5(id::text || $1) LIMIT 20)`,
+          [`outage-${index}`],
+        );
+        counts.unchanged += result.rowCount ?? 0;
+      });
+    await this.step('outage writes', 'deletes', async (client) => {
+      const events = await client.query(
+        `DELETE FROM stat_events WHERE id IN (SELECT id FROM stat_events ORDER BY md5(id::text || $1) LIMIT 100)`,
+        [`outage-${index}`],
+      );
+      const pins = await client.query(
+        `DELETE FROM widget_missions WHERE (widget_id, mission_id) IN
+           (SELECT widget_id, mission_id FROM widget_missions ORDER BY md5(mission_id::text || $1) LIMIT 30)`,
+        [`outage-${index}`],
+      );
+      counts.events = events.rowCount ?? 0;
+      counts.pins = pins.rowCount ?? 0;
+    });
+    return `${counts.texts} large texts, ${counts.unchanged} updates leaving them unchanged, ${counts.events} stat_events and ${counts.pins} widget_missions deleted`;
   }
 }

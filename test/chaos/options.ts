@@ -19,6 +19,12 @@ export interface ChaosOptions {
   truncates: number;
   /** `cdc snapshot <table>` requests during the run (at most three: one per table re-read). */
   incrementalSnapshots: number;
+  /** Every sink down at once, long enough for Kafka to compact what they have not read (compaction.ts). */
+  sinkOutages: number;
+  /** The longest sinks outage; each lasts between half of it and all of it. */
+  sinkOutageMaxMs: number;
+  /** Captured columns widened while the reader is down (at most two: see load.ts). */
+  typeChanges: number;
   /** Bound on each settle stage (reader confirmed, sinks caught up). */
   settleTimeoutMs: number;
   /** Rows of stat_events in the base data set, copied by the reader's initial snapshot. */
@@ -42,6 +48,9 @@ export function shortRun(seed = randomSeed()): ChaosOptions {
     schemaChanges: 2,
     truncates: 2,
     incrementalSnapshots: 1,
+    sinkOutages: 1,
+    sinkOutageMaxMs: 40_000,
+    typeChanges: 1,
     settleTimeoutMs: 180_000,
     // Enough for the initial copy to take a few seconds, so that the kill during it lands inside it.
     seedStatEvents: 30_000,
@@ -58,15 +67,21 @@ export function longRun(seed = randomSeed()): ChaosOptions {
     schemaChanges: 6,
     truncates: 6,
     incrementalSnapshots: 3,
+    sinkOutages: 3,
+    sinkOutageMaxMs: 60_000,
+    typeChanges: 2,
     settleTimeoutMs: 300_000,
   };
 }
 
 export const usage = `usage: npm run chaos -- [--long] [--seed N] [--faults N] [--minutes M] [--rate TX_PER_S] [--sinks N]
+                     [--sink-outages N] [--outage-seconds S]
 
   (default)   short run: ${shortRun(0).minutes} min of workload, ${shortRun(0).faults} faults (every kind at least once)
   --long      ${longRun(0).minutes} min of workload, ${longRun(0).faults} faults
-  --seed N    replays a run's timeline (printed at the start of every run)`;
+  --seed N    replays a run's timeline (printed at the start of every run)
+  --sink-outages N     times every sink is down at once (default ${shortRun(0).sinkOutages}, long ${longRun(0).sinkOutages})
+  --outage-seconds S   the longest such outage (default ${shortRun(0).sinkOutageMaxMs / 1000}, long ${longRun(0).sinkOutageMaxMs / 1000})`;
 
 function positive(name: string, text: string | undefined, integer: boolean): number | undefined {
   if (text === undefined) return undefined;
@@ -89,6 +104,8 @@ export function parseChaosArgs(argv: string[]): ChaosOptions | 'help' {
       minutes: { type: 'string' },
       rate: { type: 'string' },
       sinks: { type: 'string' },
+      'sink-outages': { type: 'string' },
+      'outage-seconds': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -105,6 +122,9 @@ export function parseChaosArgs(argv: string[]): ChaosOptions | 'help' {
     faults: positive('faults', values.faults, true) ?? base.faults,
     rate: positive('rate', values.rate, false) ?? base.rate,
     sinks: positive('sinks', values.sinks, true) ?? base.sinks,
+    sinkOutages: positive('sink-outages', values['sink-outages'], true) ?? base.sinkOutages,
+    sinkOutageMaxMs:
+      (positive('outage-seconds', values['outage-seconds'], false) ?? base.sinkOutageMaxMs / 1000) * 1000,
     // Longer runs get proportionally more large transactions and schema changes.
     largeTransactions: Math.max(1, Math.round((base.largeTransactions * minutes) / base.minutes)),
     schemaChanges: Math.max(1, Math.round((base.schemaChanges * minutes) / base.minutes)),

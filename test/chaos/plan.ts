@@ -5,11 +5,20 @@
  */
 import { Prng } from '../../scripts/workload/prng.ts';
 
+/** The kinds drawn at random moments: every one at least once per run (when there are enough faults). */
 export const faultKinds = ['reader', 'sink', 'broker', 'analytics-db', 'core-db'] as const;
-export type FaultKind = (typeof faultKinds)[number];
+/**
+ * The kinds placed by the plan itself, once or a few times per run: every sink down at once for long enough
+ * that Kafka compacts what they have not read; the reader down while a captured column changes type; the
+ * reader killed between creating its slot and recording it (its first start only).
+ */
+export const plannedFaultKinds = ['sinks-outage', 'reader-type-change', 'reader-slot-created'] as const;
+export const allFaultKinds = [...faultKinds, ...plannedFaultKinds] as const;
+export type FaultKind = (typeof allFaultKinds)[number];
+export type RandomFaultKind = (typeof faultKinds)[number];
 
 export interface PlannedFault {
-  kind: FaultKind;
+  kind: RandomFaultKind;
   /** Milliseconds after the workload started. */
   atMs: number;
   /** How long the victim stays down before it is started again. */
@@ -25,6 +34,11 @@ export interface PlannedStep {
   index: number;
 }
 
+/** A planned fault with a downtime of its own (a sinks outage, the reader down for a type change). */
+export interface PlannedOutage extends PlannedStep {
+  downMs: number;
+}
+
 export interface ChaosPlan {
   seed: number;
   faults: PlannedFault[];
@@ -32,6 +46,10 @@ export interface ChaosPlan {
   schemaChanges: PlannedStep[];
   truncates: PlannedStep[];
   incrementalSnapshots: PlannedStep[];
+  /** Every sink down at once while deletes and TOAST-unchanged updates happen and the topics compact. */
+  sinkOutages: PlannedOutage[];
+  /** The reader down while a captured column is widened (`ALTER COLUMN ... TYPE`) with writes around it. */
+  typeChanges: PlannedOutage[];
   /** How long after the reader's initial copy began it is killed. */
   initialSnapshotKillMs: number;
 }
@@ -45,10 +63,17 @@ export interface PlanSettings {
   schemaChanges: number;
   truncates: number;
   incrementalSnapshots: number;
+  sinkOutages: number;
+  /** The longest sinks outage; each lasts between half of it and all of it. */
+  sinkOutageMaxMs: number;
+  typeChanges: number;
 }
 
+/** How long the reader stays down for a type change: writes before the ALTER, the ALTER, writes after. */
+const typeChangeDownMs: [number, number] = [3_000, 8_000];
+
 /** Downtime ranges per kind: processes come back as fast as a kubelet restarts them, servers take longer. */
-const downtimeMs: Record<FaultKind, [number, number]> = {
+const downtimeMs: Record<RandomFaultKind, [number, number]> = {
   reader: [0, 3_000],
   sink: [0, 3_000],
   broker: [2_000, 8_000],
@@ -57,7 +82,7 @@ const downtimeMs: Record<FaultKind, [number, number]> = {
 };
 
 /** Relative frequency once every kind has had its turn: the reader and the sinks are the usual victims. */
-const kindWeights: [FaultKind, number][] = [
+const kindWeights: [RandomFaultKind, number][] = [
   ['reader', 3],
   ['sink', 3],
   ['broker', 2],
@@ -82,7 +107,9 @@ function shuffled<T>(rng: Prng, items: readonly T[]): T[] {
 
 export function planChaos(settings: PlanSettings): ChaosPlan {
   const root = new Prng(settings.seed);
-  const [kindRng, timeRng, stepRng, downRng] = [1, 2, 3, 4].map((stream) => root.fork(stream)) as Prng[];
+  const [kindRng, timeRng, stepRng, downRng, outageRng] = [1, 2, 3, 4, 5].map((stream) =>
+    root.fork(stream),
+  ) as Prng[];
   const rng = { kind: kindRng as Prng, time: timeRng as Prng, step: stepRng as Prng, down: downRng as Prng };
   // Quiet margins: the first seconds let the pipeline start streaming, the last ones let the last fault end
   // while the workload still writes (a fault during the settle phase would test the settle, not the pipeline).
@@ -107,6 +134,23 @@ export function planChaos(settings: PlanSettings): ChaosPlan {
   // Early enough to finish (chunks of a few thousand rows) while the faults still strike.
   const incrementalSnapshots = times(rng.step, Math.min(settings.incrementalSnapshots, 3), from, to / 2).map(
     (atMs, index) => ({ atMs, index }),
+  );
+
+  // Drawn from a stream of their own, so that the other steps keep their moments when these counts change.
+  // Outages end before the quiet margin; a sink fault that falls inside one waits for its end (faults.ts).
+  const outages = outageRng as Prng;
+  const sinkOutages = times(
+    outages,
+    settings.sinkOutages,
+    from,
+    Math.max(from + 1, to - settings.sinkOutageMaxMs),
+  ).map((atMs, index) => ({
+    atMs,
+    index,
+    downMs: outages.int(Math.round(settings.sinkOutageMaxMs / 2), settings.sinkOutageMaxMs),
+  }));
+  const typeChanges = times(outages, settings.typeChanges, from, to - typeChangeDownMs[1]).map(
+    (atMs, index) => ({ atMs, index, downMs: outages.int(...typeChangeDownMs) }),
   );
 
   // Every kind at least once (when there are enough faults), in a seeded order, then weighted draws.
@@ -146,6 +190,8 @@ export function planChaos(settings: PlanSettings): ChaosPlan {
     schemaChanges,
     truncates,
     incrementalSnapshots,
+    sinkOutages,
+    typeChanges,
     initialSnapshotKillMs: rng.down.int(0, 1_500),
   };
 }

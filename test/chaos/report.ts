@@ -7,11 +7,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../../scripts/stack/topology.ts';
 import type { WorkloadReport } from '../../scripts/workload/index.ts';
+import type { CompactionReport } from './compaction.ts';
 import { describeDiagnosis, type KeyDiagnosis } from './diagnose.ts';
 import type { InjectedFault } from './faults.ts';
 import type { StepRecord } from './load.ts';
 import type { ChaosOptions } from './options.ts';
-import { type FaultKind, faultKinds } from './plan.ts';
+import { allFaultKinds, type FaultKind } from './plan.ts';
 import type { SettleResult } from './settle.ts';
 import type { SnapshotRequest, SnapshotStateRecord } from './snapshots.ts';
 import type { UnexpectedExit } from './supervisor.ts';
@@ -37,6 +38,8 @@ export interface ChaosReport {
   unexpectedExits: { service: string; atSeconds: number; code: number | null; signal: string | null }[];
   serviceStarts: Record<string, number>;
   settle?: SettleResult;
+  /** What Kafka compacted away from the change topics by the end (delete events above all). */
+  compaction?: CompactionReport;
   /** The comparison right after settling; when it differed, a second one 15 s later (a lagging stage). */
   comparisons: TableComparison[][];
   /** For the first differing keys: which columns differ, and the raw row's bookkeeping. */
@@ -46,7 +49,7 @@ export interface ChaosReport {
 }
 
 export function faultsPerKind(faults: readonly InjectedFault[]): Record<FaultKind, number> {
-  const counts = Object.fromEntries(faultKinds.map((kind) => [kind, 0])) as Record<FaultKind, number>;
+  const counts = Object.fromEntries(allFaultKinds.map((kind) => [kind, 0])) as Record<FaultKind, number>;
   for (const fault of faults) counts[fault.kind]++;
   return counts;
 }
@@ -68,11 +71,11 @@ export function unexpectedSummary(exits: readonly UnexpectedExit[]): ChaosReport
 export function formatChaosReport(report: ChaosReport): string {
   const lines = [
     `chaos run (${report.options.size}, seed ${report.options.seed}): ${report.ok ? 'PASSED' : 'FAILED'} in ${report.durationSeconds.toFixed(0)} s`,
-    `  faults injected: ${report.faults.length} (${faultKinds.map((kind) => `${kind} ${report.faultsPerKind[kind]}`).join(', ')})`,
+    `  faults injected: ${report.faults.length} (${allFaultKinds.map((kind) => `${kind} ${report.faultsPerKind[kind]}`).join(', ')})`,
   ];
   for (const fault of [...report.faults].sort((a, b) => a.atSeconds - b.atSeconds))
     lines.push(
-      `    ${fault.atSeconds.toFixed(1).padStart(6)} s  ${fault.kind.padEnd(12)} ${fault.victim.padEnd(18)} down ${fault.downMs} ms, back after ${fault.recoveredAfterMs} ms${fault.afterLargeTransaction ? ' (large transaction in flight)' : ''}${fault.overlapping.length ? ` (overlapping ${fault.overlapping.join(', ')})` : ''}`,
+      `    ${fault.atSeconds.toFixed(1).padStart(6)} s  ${fault.kind.padEnd(12)} ${fault.victim.padEnd(18)} down ${fault.downMs} ms, back after ${fault.recoveredAfterMs} ms${fault.afterLargeTransaction ? ' (large transaction in flight)' : ''}${fault.overlapping.length ? ` (overlapping ${fault.overlapping.join(', ')})` : ''}${fault.detail ? `\n              ${fault.detail}` : ''}`,
     );
   const w = report.workload;
   lines.push(
@@ -99,6 +102,22 @@ export function formatChaosReport(report: ChaosReport): string {
           ? `; CURSOR PAST THE END: ${report.settle.cursorAhead.join(', ')}`
           : ''),
     );
+  const compaction = report.compaction;
+  if (compaction) {
+    lines.push(
+      compaction.deletesCompactedAway > 0
+        ? `  compaction: ${compaction.deletesCompactedAway} delete events compacted away (only their tombstones left)`
+        : '  compaction: NO delete event was compacted away in this run (the tombstone path was not exercised)',
+    );
+    lines.push(
+      `    repair requests from the sinks (unchanged TOAST they could not fill): ${compaction.repairRequests}`,
+    );
+    if (compaction.cleanerBackoffMs === null) lines.push('    (the broker kept its 15 s cleaner backoff)');
+    for (const topic of compaction.topics)
+      lines.push(
+        `    ${topic.topic}: ${topic.records} records of ${topic.offsets} offsets, ${topic.deleteEvents} delete events, ${topic.tombstones} tombstones, ${topic.deletesCompactedAway} deletes compacted away`,
+      );
+  }
   const last = report.comparisons.at(-1) ?? [];
   if (last.length > 0) lines.push('  compared (core vs analytics_raw, live rows):');
   for (const table of last) lines.push(`    ${describeComparison(table).replaceAll('\n', '\n    ')}`);

@@ -31,7 +31,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function reproduceCommand(options: ChaosOptions): string {
   const base = options.size === 'long' ? '--long ' : '';
-  return `npm run chaos -- ${base}--seed ${options.seed} --minutes ${options.minutes} --faults ${options.faults} --rate ${options.rate} --sinks ${options.sinks}`;
+  return `npm run chaos -- ${base}--seed ${options.seed} --minutes ${options.minutes} --faults ${options.faults} --rate ${options.rate} --sinks ${options.sinks} --sink-outages ${options.sinkOutages} --outage-seconds ${options.sinkOutageMaxMs / 1000}`;
 }
 
 function keepLogs(environment: ChaosEnvironment, name: string): string {
@@ -53,7 +53,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
   const durationMs = options.minutes * 60_000;
   const plan = planChaos({ ...options, durationMs });
   log(
-    `seed ${options.seed}: ${plan.faults.length} faults, ${plan.largeTransactions.length} large transactions, ${plan.schemaChanges.length} schema changes, ${plan.truncates.length} truncates, ${plan.incrementalSnapshots.length} incremental snapshots over ${options.minutes} min`,
+    `seed ${options.seed}: ${plan.faults.length} faults, ${plan.sinkOutages.length} sinks outage(s), ${plan.typeChanges.length} type change(s), ${plan.largeTransactions.length} large transactions, ${plan.schemaChanges.length} schema changes, ${plan.truncates.length} truncates, ${plan.incrementalSnapshots.length} incremental snapshots over ${options.minutes} min`,
   );
 
   const environment = await ChaosEnvironment.create(
@@ -82,7 +82,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     clock,
     log,
   );
-  const injector = new FaultInjector({ environment, reader, sinks }, clock, log);
+  const injector = new FaultInjector({ environment, reader, sinks, load }, clock, log);
   const snapshots = new SnapshotRequests(environment, clock, log);
   const stop = new AbortController();
   const driven: Driven = {};
@@ -159,6 +159,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     unexpectedExits: unexpectedSummary(unexpected),
     serviceStarts: Object.fromEntries([reader, ...sinks].map((service) => [service.name, service.starts])),
     settle: driven.settled,
+    compaction: driven.compaction,
     comparisons,
     diagnosis,
     failure,

@@ -1,5 +1,6 @@
 /**
- * Row-by-row comparison of every captured core table with its raw table (live rows, `_deleted = false`): each
+ * Row-by-row comparison of every captured core table with its raw table (live rows, `_deleted = false`; for a
+ * hard-delete connector every raw row but those a truncate marked, since a delete leaves no row): each
  * row is reduced to md5 of its published columns' text forms (both sessions in UTC, so timestamps print alike),
  * keyed by its primary key; the two sides' sets are compared key by key and summed up as an order-independent
  * checksum. Excluded columns must be absent from raw; pseudonymised ones are compared for presence (null or not)
@@ -11,6 +12,7 @@ import { excludedColumnsOf, pseudonymisedColumnsOf } from '../../connectors/cata
 import { allConnectors } from '../../connectors/index.ts';
 import type { ConnectorDefinition } from '../../connectors/types.ts';
 import { quoteIdentifier } from '../../lib/postgres/index.ts';
+import { hardDeleteConnectors } from './hard-deletes/index.ts';
 
 /** How many keys of each kind of difference the report lists. */
 const listedKeys = 10;
@@ -32,9 +34,18 @@ export interface TableComparison {
   missingRawColumns: string[];
   /** Excluded columns the raw table has (they must never leave core). */
   leakedColumns: string[];
+  /** How deletes reach raw for this run (hard-deletes/). */
+  deletes: 'soft' | 'hard';
   coreRows: number;
   rawLiveRows: number;
   rawDeletedRows: number;
+  /**
+   * Hard deletes: raw rows marked deleted by something other than a truncate (a delete that did not remove its
+   * row); they count as extra rows. Truncates mark rows deleted under either policy (raw-sink README).
+   */
+  softDeletedInHardTable: number;
+  /** Hard deletes: keys in the deletion ledger (cdc.deleted_rows), which proves the sinks deleted hard. */
+  ledgerKeys: number;
   coreChecksum: string;
   rawChecksum: string;
   missingInRaw: KeyList;
@@ -124,7 +135,17 @@ async function compareTable(
     columns,
     presenceOnly,
   );
-  const rawHashes = await rowHashes(raw, rawTable, key, columns, presenceOnly, 'WHERE NOT _deleted');
+  const hard = hardDeleteConnectors.includes(connector.name);
+  // Hard deletes leave no row, so no filter on _deleted: a delete applied softly shows as an extra row. Only a
+  // truncate's mark (`_op = 't'`) stays, under either policy.
+  const rawHashes = await rowHashes(
+    raw,
+    rawTable,
+    key,
+    columns,
+    presenceOnly,
+    hard ? `WHERE NOT (_deleted AND _op = 't')` : 'WHERE NOT _deleted',
+  );
   const missing = [...coreHashes.keys()].filter((k) => !rawHashes.has(k));
   const extra = [...rawHashes.keys()].filter((k) => !coreHashes.has(k));
   const differing = [...coreHashes]
@@ -136,10 +157,17 @@ async function compareTable(
     `SELECT concat(${keyExpr}) AS k FROM ${rawTable} GROUP BY 1 HAVING count(*) > 1`,
   );
   const [counts] = (
-    await raw.query<{ deleted: string }>(
-      `SELECT count(*) FILTER (WHERE _deleted)::text AS deleted FROM ${rawTable}`,
+    await raw.query<{ deleted: string; soft: string }>(
+      `SELECT count(*) FILTER (WHERE _deleted)::text AS deleted,
+              count(*) FILTER (WHERE _deleted AND _op <> 't')::text AS soft FROM ${rawTable}`,
     )
   ).rows;
+  const ledger = hard
+    ? await raw.query<{ n: string }>(
+        'SELECT count(*)::text AS n FROM cdc.deleted_rows WHERE raw_table = $1',
+        [connector.destination.table],
+      )
+    : undefined;
   const comparison: TableComparison = {
     table: connector.name,
     key,
@@ -148,9 +176,12 @@ async function compareTable(
     excluded,
     missingRawColumns,
     leakedColumns: excluded.filter((column) => rawColumns.has(column)),
+    deletes: hard ? 'hard' : 'soft',
     coreRows: coreHashes.size,
     rawLiveRows: rawHashes.size,
     rawDeletedRows: Number(counts?.deleted ?? 0),
+    softDeletedInHardTable: hard ? Number(counts?.soft ?? 0) : 0,
+    ledgerKeys: Number(ledger?.rows[0]?.n ?? 0),
     coreChecksum: checksum(coreHashes),
     rawChecksum: checksum(rawHashes),
     missingInRaw: keyList(missing),
@@ -183,7 +214,10 @@ export function describeComparison(result: TableComparison): string {
   const status = result.ok ? 'ok' : 'DIFFERS';
   const parts = [
     `${result.table.padEnd(16)} ${status.padEnd(7)} core ${result.coreRows}, raw ${result.rawLiveRows} live` +
-      ` (+${result.rawDeletedRows} soft-deleted), ${result.columns.length} columns by value` +
+      (result.deletes === 'hard'
+        ? ` (hard deletes: ${result.ledgerKeys} keys in the ledger, +${result.rawDeletedRows} marked by truncates)`
+        : ` (+${result.rawDeletedRows} soft-deleted)`) +
+      `, ${result.columns.length} columns by value` +
       `${result.presenceOnly.length ? `, ${result.presenceOnly.join('/')} by presence` : ''}, checksum ${result.coreChecksum.slice(0, 12)}` +
       `${result.ok ? '' : ` vs ${result.rawChecksum.slice(0, 12)}`}`,
   ];
