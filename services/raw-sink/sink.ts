@@ -32,7 +32,7 @@ import { observeSlice, type SinkMetrics } from './metrics.ts';
 import { RepairRequester } from './repair/repair-requester.ts';
 import { retryTransient } from './retry-transient.ts';
 import { CapturedTopic } from './schema/captured-topic.ts';
-import { markActive, markPaused, type PausedTable, pausedTables } from './schema/table-state.ts';
+import { TablePauses } from './schema/table-pauses.ts';
 
 export { deadLetterTopic } from './dead-letters.ts';
 
@@ -80,8 +80,7 @@ export class RawSink {
   private deadLetters: DeadLetters | undefined;
   private repairs: RepairRequester | undefined;
   private pausedPoll: NodeJS.Timeout | undefined;
-  private polling = false;
-  private pollAgain = false;
+  private readonly pauses: TablePauses;
   /** Per `topic/partition`, the end of what this process applied: below it, a message is a replay. */
   private readonly appliedUpTo = new Map<string, bigint>();
   private rewinds: RewindFollower | undefined;
@@ -96,6 +95,16 @@ export class RawSink {
       logger: options.logger,
       consumer: () => this.consumer,
       admin: () => this.admin,
+      assignment: this.assignment,
+    });
+    this.pauses = new TablePauses({
+      pool: options.pool,
+      logger: options.logger,
+      metrics: options.metrics,
+      notifier: options.notifier,
+      consumer: () => this.consumer,
+      seeker: this.seeker,
+      topics: this.topics,
       assignment: this.assignment,
     });
   }
@@ -174,8 +183,8 @@ export class RawSink {
         return handled;
       },
     });
-    await this.syncPausedTables();
-    this.pausedPoll = setInterval(() => void this.syncPausedTables(), this.options.pausedPollMs ?? 10_000);
+    await this.pauses.sync();
+    this.pausedPoll = setInterval(() => void this.pauses.sync(), this.options.pausedPollMs ?? 10_000);
     this.rewinds = new RewindFollower({
       pool: this.options.pool,
       group: groupId,
@@ -183,7 +192,7 @@ export class RawSink {
       logger,
       onRewind: (notice) => this.seeker.followRewind(notice),
       onTableState: (topic) => {
-        if (this.topics.has(topic)) void this.syncPausedTables();
+        if (this.topics.has(topic)) void this.pauses.sync();
       },
     });
     await this.rewinds.start();
@@ -380,95 +389,7 @@ export class RawSink {
       });
       this.options.onApplied?.({ table: captured.connector.name, latenciesMs });
     }
-    if (pause) await this.pauseTable(captured, pause.schemaId, pause.reason);
+    if (pause) await this.pauses.pause(captured, pause.schemaId, pause.reason);
     return { settled, alreadyApplied, next };
-  }
-
-  private async pauseTable(captured: CapturedTopic, schemaId: number, reason: string): Promise<void> {
-    const paused: PausedTable = { topic: captured.topic, rawTable: captured.shape.table, reason, schemaId };
-    captured.paused = paused;
-    this.consumer?.pause([{ topic: captured.topic }]);
-    this.options.metrics.tablePaused.set({ table: captured.connector.name }, 1);
-    this.options.logger.error(
-      { table: captured.shape.table, topic: captured.topic, schemaId, reason },
-      'incompatible schema change: the table is paused (other tables go on); fix the raw table and it resumes by itself',
-    );
-    await markPaused(this.options.pool, paused);
-    // Only the replica that pauses tells people; the others follow cdc.table_state quietly.
-    this.options.notifier?.notify({
-      kind: 'pause',
-      service: 'raw-sink',
-      key: `table:${captured.connector.name}`,
-      title: `${captured.shape.table} paused: incompatible schema change`,
-      detail: `${reason}. Other tables go on; it resumes by itself once the raw table is migrated.`,
-      fields: { table: captured.shape.table, topic: captured.topic, schemaId },
-    });
-  }
-
-  /**
-   * Follows cdc.table_state: pauses what another replica or an operator paused, checks the cause of a pause
-   * again (has the raw table been migrated?) and resumes what is no longer paused. Never throws: a failed poll
-   * is logged and the next one tries again.
-   */
-  private async syncPausedTables(): Promise<void> {
-    if (!this.consumer) return;
-    if (this.polling) {
-      this.pollAgain = true; // a notification during a poll: poll once more right after
-      return;
-    }
-    this.polling = true;
-    try {
-      const rows = new Map(
-        (await pausedTables(this.options.pool, [...this.topics.keys()])).map((row) => [row.topic, row]),
-      );
-      for (const captured of this.topics.values()) {
-        const row = rows.get(captured.topic);
-        if (row && !captured.paused) {
-          captured.paused = row;
-          this.consumer.pause([{ topic: captured.topic }]);
-          this.options.metrics.tablePaused.set({ table: captured.connector.name }, 1);
-          this.options.logger.warn(
-            { table: row.rawTable, reason: row.reason },
-            'table paused (cdc.table_state)',
-          );
-        } else if (row && row.schemaId !== undefined) {
-          captured.forget(row.schemaId);
-          if ((await captured.reconcile(row.schemaId)) === undefined) {
-            await markActive(this.options.pool, captured.topic, captured.shape.table);
-            this.options.notifier?.notify({
-              kind: 'resume',
-              service: 'raw-sink',
-              key: `table:${captured.connector.name}`,
-              title: `${captured.shape.table} resumed: the raw table now takes the new schema`,
-              fields: { table: captured.shape.table, topic: captured.topic },
-            });
-            await this.resumeTable(captured);
-          }
-        } else if (!row && captured.paused) {
-          await this.resumeTable(captured);
-        }
-      }
-    } catch (error) {
-      this.options.logger.warn(
-        { err: error },
-        'could not check paused tables; trying again at the next poll',
-      );
-    } finally {
-      this.polling = false;
-      if (this.pollAgain) {
-        this.pollAgain = false;
-        void this.syncPausedTables();
-      }
-    }
-  }
-
-  /** Back to the stored cursor first (the fetcher's position may be past it), then fetching again. */
-  private async resumeTable(captured: CapturedTopic): Promise<void> {
-    const partitions = this.assignment.get(captured.topic) ?? [];
-    if (partitions.length > 0) await this.seeker.seekToStored({ [captured.topic]: partitions });
-    captured.paused = undefined;
-    this.consumer?.resume([{ topic: captured.topic }]);
-    this.options.metrics.tablePaused.set({ table: captured.connector.name }, 0);
-    this.options.logger.info({ table: captured.shape.table }, 'table resumed');
   }
 }
