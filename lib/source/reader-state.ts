@@ -176,6 +176,22 @@ export interface TableSnapshotState {
   updatedAt: string;
 }
 
+/** A snapshot of `table` just requested (request `id`): running, nothing copied yet. */
+export function requestedTableSnapshot(id: string, table: string): TableSnapshotState {
+  const now = new Date().toISOString();
+  return {
+    id,
+    table,
+    status: 'running',
+    lastKey: null,
+    rows: 0,
+    total: null,
+    chunks: 0,
+    requestedAt: now,
+    updatedAt: now,
+  };
+}
+
 export function tableSnapshotKey(slot: string, table: string): string {
   return `${slot}/snapshot/${table}`;
 }

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   readStates,
+  requestedTableSnapshot,
   stateTopic,
   type TableSnapshotState,
   tableSnapshotKey,
@@ -76,18 +77,7 @@ describe('a reader fenced while it streams', () => {
       topic: stateTopic(fixture.prefix),
       slot: fixture.slot,
     });
-    const now = new Date().toISOString();
-    const successor: TableSnapshotState = {
-      id: 'after-takeover',
-      table: 'items',
-      status: 'running',
-      lastKey: null,
-      rows: 0,
-      total: null,
-      chunks: 0,
-      requestedAt: now,
-      updatedAt: now,
-    };
+    const successor = requestedTableSnapshot('after-takeover', 'items');
     await store.writeTableSnapshot(successor);
 
     const failure = (await fixture.failure(30_000)) as { code?: string; message?: string };

@@ -20,6 +20,7 @@ import { formatLsn, parseLsn, quoteIdentifier } from '../../../lib/postgres/inde
 import { backoffDelay, sleep } from '../../../lib/retry/backoff.ts';
 import {
   readStates,
+  requestedTableSnapshot,
   snapshotProgressRatio,
   type TableSnapshotState,
   tableColumnsKey,
@@ -132,18 +133,7 @@ export class IncrementalSnapshots {
   /** Starts (or restarts) the snapshot of `table` unless request `id` was already seen (a replayed signal). */
   async request(table: string, id: string): Promise<void> {
     if (this.latest.get(table)?.id === id) return;
-    const now = new Date().toISOString();
-    const state: TableSnapshotState = {
-      id,
-      table,
-      status: 'running',
-      lastKey: null,
-      rows: 0,
-      total: null,
-      chunks: 0,
-      requestedAt: now,
-      updatedAt: now,
-    };
+    const state = requestedTableSnapshot(id, table);
     if (!this.options.connectors.byName(table)) {
       state.status = 'failed';
       state.error = `no connector named ${table} (see connectors/)`;
