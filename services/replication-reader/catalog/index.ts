@@ -6,7 +6,7 @@ export {
   loadTableDefinition,
   publishedColumns,
 } from './load-table.ts';
-export type { Queryable } from './queries.ts';
+export { type ColumnFillRow, listColumnFills, type Queryable } from './queries.ts';
 export {
   describeRelationColumns,
   droppedTypeName,

@@ -64,6 +64,30 @@ export async function listAttributes(client: Queryable, relationOid: number): Pr
   }));
 }
 
+export interface ColumnFillRow {
+  name: string;
+  attnum: number;
+  /** A missing value (a constant default) or a default expression: existing rows may hold values the WAL lacks. */
+  filled: boolean;
+}
+
+/** Each column's position, and whether PostgreSQL may have filled it without the WAL (snapshot/column-coverage.ts). */
+export async function listColumnFills(client: Queryable, relationOid: number): Promise<ColumnFillRow[]> {
+  const result = await client.query<Row>(
+    `SELECT a.attname::text AS name, a.attnum::text AS attnum,
+            (a.atthasmissing OR d.adrelid IS NOT NULL)::text AS filled
+       FROM pg_catalog.pg_attribute a
+       LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+      WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped`,
+    [relationOid],
+  );
+  return result.rows.map((row) => ({
+    name: String(row.name),
+    attnum: Number(row.attnum),
+    filled: flag(row.filled),
+  }));
+}
+
 export interface ResolvedType {
   /** After walking down domains (equal to the asked oid when it is not a domain). */
   baseOid: number;

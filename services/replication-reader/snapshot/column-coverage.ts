@@ -26,16 +26,8 @@ import {
   type TableColumnsState,
 } from '../../../lib/source/reader-state.ts';
 import type { ReaderStateStore } from '../../../lib/source/reader-state-store.ts';
-import type { Queryable } from '../catalog/index.ts';
+import { type ColumnFillRow, listColumnFills, type Queryable } from '../catalog/index.ts';
 import type { Relation } from '../replication/index.ts';
-
-/** A column as the catalog has it now: its position, and whether existing rows may hold a value the WAL lacks. */
-export interface CatalogAttribute {
-  name: string;
-  attnum: number;
-  /** A missing value (constant default) or a default expression (a volatile one rewrote the table). */
-  filled: boolean;
-}
 
 export type RewriteReason = 'filled-by-default' | 'type-changed' | 'renamed' | 'published-again';
 
@@ -51,7 +43,7 @@ export interface RewrittenColumn {
 export function columnsRewritten(
   covered: readonly CoveredColumn[],
   relation: Pick<Relation, 'columns'>,
-  catalog: readonly CatalogAttribute[],
+  catalog: readonly ColumnFillRow[],
 ): RewrittenColumn[] {
   const byName = new Map(covered.map((column) => [column.name, column]));
   const coveredAttnums = new Set(covered.map((column) => column.attnum));
@@ -80,17 +72,6 @@ export function columnsRewritten(
   return rewritten;
 }
 
-async function catalogAttributes(catalog: Queryable, relationOid: number): Promise<CatalogAttribute[]> {
-  const { rows } = await catalog.query<{ name: string; attnum: number; filled: boolean }>(
-    `SELECT a.attname AS name, a.attnum::int AS attnum, (a.atthasmissing OR d.adrelid IS NOT NULL) AS filled
-       FROM pg_attribute a
-       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-      WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped`,
-    [relationOid],
-  );
-  return rows;
-}
-
 export interface ColumnCoverageOptions {
   store: ReaderStateStore;
   /** The reader's catalog connection. */
@@ -115,7 +96,7 @@ export class ColumnCoverage {
 
   /** Records that a copy reads `relation`'s columns for every row of `table` (before the copy's end). */
   async cover(table: string, relation: Relation): Promise<void> {
-    const attributes = await catalogAttributes(this.options.catalog, relation.relationOid);
+    const attributes = await listColumnFills(this.options.catalog, relation.relationOid);
     const attnums = new Map(attributes.map((attribute) => [attribute.name, attribute.attnum]));
     const state: TableColumnsState = {
       table,
@@ -146,7 +127,7 @@ export class ColumnCoverage {
       return copied?.typeOid === column.typeOid && copied.typeModifier === column.typeModifier;
     });
     if (unchanged) return;
-    const attributes = await catalogAttributes(this.options.catalog, relation.relationOid);
+    const attributes = await listColumnFills(this.options.catalog, relation.relationOid);
     const rewritten = columnsRewritten(covered.columns, relation, attributes);
     if (rewritten.length > 0) {
       // The same id after a crash before the coverage below is written: the request is not made twice.
